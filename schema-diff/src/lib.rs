@@ -1,0 +1,28 @@
+//! The schema-migration engine: IR, introspection, diff, order, lint and render.
+//!
+//! The pipeline runs one way, with [`Change`] as its only currency:
+//!
+//! ```text
+//! entities ──(desired)──┐
+//!                       ├─► normalize (per dialect) ─► diff ─► Vec<Change> ─► order ─► render
+//! live DB ──(introspect)┘
+//! ```
+
+pub mod change;
+pub mod desired;
+pub mod dialect;
+pub mod diff;
+pub mod error;
+pub mod introspect;
+pub mod ir;
+pub mod order;
+pub mod render;
+pub mod reverse;
+pub mod runtime;
+pub mod statements;
+
+pub use change::Change;
+pub use dialect::Dialect;
+pub use diff::{DiffOptions, diff};
+pub use error::Error;
+pub use ir::*;
