@@ -17,12 +17,22 @@ pub enum Dialect {
 }
 
 impl Dialect {
-    /// The dialect of a SeaORM backend.
-    pub fn of(backend: sea_orm::DbBackend) -> Self {
+    /// The dialect of a SeaORM backend, or `None` for a backend this tool does not know.
+    pub fn of(backend: sea_orm::DbBackend) -> Option<Self> {
         match backend {
-            sea_orm::DbBackend::Sqlite => Dialect::Sqlite,
-            sea_orm::DbBackend::Postgres => Dialect::Postgres,
-            sea_orm::DbBackend::MySql => Dialect::MySql,
+            sea_orm::DbBackend::Sqlite => Some(Dialect::Sqlite),
+            sea_orm::DbBackend::Postgres => Some(Dialect::Postgres),
+            sea_orm::DbBackend::MySql => Some(Dialect::MySql),
+            _ => None,
+        }
+    }
+
+    /// The SeaORM backend of this dialect.
+    pub fn backend(self) -> sea_orm::DbBackend {
+        match self {
+            Dialect::Sqlite => sea_orm::DbBackend::Sqlite,
+            Dialect::Postgres => sea_orm::DbBackend::Postgres,
+            Dialect::MySql => sea_orm::DbBackend::MySql,
         }
     }
 
