@@ -18,6 +18,7 @@ pub mod ir;
 pub mod order;
 pub mod render;
 pub mod reverse;
+pub mod runner;
 pub mod runtime;
 pub mod statements;
 
