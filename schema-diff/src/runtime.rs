@@ -1,1 +1,411 @@
-//! TODO
+//! Small helpers that generated migrations call where sea-query has no statement.
+//!
+//! A generated migration module uses sea-query builders through `SchemaManager` for
+//! everything they can express. What is left needs the catalog at run time or a
+//! sequence of statements that only makes sense as a whole:
+//!
+//! - [`rebuild_sqlite_table`]: SQLite's documented 12-step table rebuild, for changes
+//!   `ALTER TABLE` cannot make on SQLite (column types, nullability, defaults, foreign
+//!   keys, constraints);
+//! - [`replace_primary_key`]: the primary key's constraint name is read from the catalog;
+//! - [`add_unique_constraint`] / [`drop_unique_constraint`]: the per-backend spelling of a
+//!   unique constraint on an existing table;
+//! - [`recreate_postgres_enum`]: PostgreSQL cannot drop or reorder enum values.
+//!
+//! [`crate::statements::apply`] calls the same helpers, so both paths stay alike.
+
+use sea_orm::{
+    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement, TransactionTrait, Value,
+};
+use sea_orm_migration::SchemaManager;
+use sea_query::{Alias, IndexCreateStatement, TableCreateStatement, TableName, TableRef};
+
+/// The prefix of the temporary table a SQLite rebuild creates: `__db_migrate_new_<table>`.
+pub const SQLITE_REBUILD_PREFIX: &str = "__db_migrate_new_";
+
+/// Rebuilds a SQLite table into the shape of `table`, keeping its rows.
+///
+/// SQLite's `ALTER TABLE` can only rename a table and add, drop or rename a column;
+/// any other change (a column's type, nullability or default, a foreign key, a unique
+/// or check constraint, the primary key) takes the procedure documented in
+/// <https://www.sqlite.org/lang_altertable.html#otheralter>:
+///
+/// 1. create the new table under a temporary name, `__db_migrate_new_<table>`;
+/// 2. `INSERT INTO new (copy_columns) SELECT copy_columns FROM old`;
+/// 3. `DROP TABLE old`;
+/// 4. `ALTER TABLE new RENAME TO old`;
+/// 5. recreate `indexes` (dropping the old table dropped its indexes);
+/// 6. `PRAGMA foreign_key_check` on the table and on the tables referencing it.
+///
+/// `copy_columns` are the columns present in both the old and the new table, by name;
+/// columns only in the new table take their default.
+///
+/// All of it runs in one transaction (a savepoint when the caller is already in
+/// one), so a failure leaves the table as it was.
+///
+/// **Foreign keys must be off.** With `PRAGMA foreign_keys = ON`, step 3 would run the
+/// `ON DELETE` actions of every table referencing this one (deleting or nulling their
+/// rows), and the pragma cannot be changed inside a transaction. `db-migrate upgrade`
+/// turns foreign keys off before it opens a migration's transaction; when they are on
+/// and some table references this one (itself included), this returns an error instead
+/// of touching anything.
+///
+/// Triggers on the table are dropped with it and not recreated. Views are kept: the
+/// rename runs with `PRAGMA legacy_alter_table = ON` so that SQLite does not reject
+/// views that referenced the old table while it was gone.
+pub async fn rebuild_sqlite_table(
+    manager: &SchemaManager<'_>,
+    table: TableCreateStatement,
+    indexes: Vec<IndexCreateStatement>,
+    copy_columns: &[&str],
+) -> Result<(), DbErr> {
+    let backend = manager.get_database_backend();
+    if backend != DbBackend::Sqlite {
+        return Err(DbErr::Migration(format!(
+            "rebuild_sqlite_table runs on SQLite only, not on {backend:?}"
+        )));
+    }
+    let name = table_name(&table).ok_or_else(|| {
+        DbErr::Migration(
+            "rebuild_sqlite_table: the CREATE TABLE statement has no table name".into(),
+        )
+    })?;
+    let txn = manager.get_connection().begin().await?;
+    match rebuild_in(&txn, &name, table, &indexes, copy_columns).await {
+        Ok(()) => txn.commit().await,
+        Err(err) => {
+            txn.rollback().await?;
+            Err(err)
+        }
+    }
+}
+
+async fn rebuild_in(
+    txn: &DatabaseTransaction,
+    name: &str,
+    mut table: TableCreateStatement,
+    indexes: &[IndexCreateStatement],
+    copy_columns: &[&str],
+) -> Result<(), DbErr> {
+    let referencing = referencing_tables(txn, name).await?;
+    if foreign_keys_enabled(txn).await? && !referencing.is_empty() {
+        return Err(DbErr::Migration(format!(
+            "cannot rebuild SQLite table `{name}` while foreign keys are on: it is referenced by \
+             {}, and dropping the old table would run their ON DELETE actions. Run the migration \
+             through `db-migrate upgrade`, which turns foreign keys off around it (or run \
+             `PRAGMA foreign_keys = OFF` on the connection before the migration's transaction).",
+            quoted_list(&referencing)
+        )));
+    }
+
+    let temp = format!("{SQLITE_REBUILD_PREFIX}{name}");
+    exec(txn, &format!("DROP TABLE IF EXISTS {}", quote(&temp))).await?;
+    table.table(Alias::new(&temp));
+    txn.execute(&table).await?;
+    if !copy_columns.is_empty() {
+        let columns = join_quoted(copy_columns, quote);
+        let sql = format!(
+            "INSERT INTO {} ({columns}) SELECT {columns} FROM {}",
+            quote(&temp),
+            quote(name)
+        );
+        exec(txn, &sql).await?;
+    }
+    exec(txn, &format!("DROP TABLE {}", quote(name))).await?;
+    let legacy = pragma_int(txn, "PRAGMA legacy_alter_table").await?;
+    exec(txn, "PRAGMA legacy_alter_table = ON").await?;
+    let rename = format!("ALTER TABLE {} RENAME TO {}", quote(&temp), quote(name));
+    let renamed = exec(txn, &rename).await;
+    exec(txn, &format!("PRAGMA legacy_alter_table = {legacy}")).await?;
+    renamed?;
+    for index in indexes {
+        txn.execute(index).await?;
+    }
+
+    let mut checked = vec![name.to_owned()];
+    checked.extend(referencing.into_iter().filter(|t| t != name));
+    for checked_table in &checked {
+        let sql = format!("PRAGMA foreign_key_check({})", quote(checked_table));
+        let violations = txn
+            .query_all_raw(Statement::from_string(DbBackend::Sqlite, sql))
+            .await?;
+        if let Some(first) = violations.first() {
+            let parent: String = first.try_get_by_index(2).unwrap_or_default();
+            return Err(DbErr::Migration(format!(
+                "rebuilding SQLite table `{name}` left {} row(s) of `{checked_table}` violating \
+                 a foreign key (the first references `{parent}`); the rebuild was rolled back",
+                violations.len()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Replaces the primary key of `table` with `columns` (none: drops it).
+///
+/// PostgreSQL: the current key's constraint name is read from `pg_constraint`, the
+/// constraint dropped and `PRIMARY KEY (columns)` added. MySQL: `DROP PRIMARY KEY, ADD
+/// PRIMARY KEY (...)` in one statement. SQLite cannot change a primary key in place
+/// (that is a table rebuild) and gets an error.
+pub async fn replace_primary_key(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    columns: &[&str],
+) -> Result<(), DbErr> {
+    let conn = manager.get_connection();
+    match manager.get_database_backend() {
+        DbBackend::Postgres => {
+            let sql = "SELECT conname::text FROM pg_constraint \
+                       WHERE conrelid = to_regclass($1) AND contype = 'p'";
+            let stmt = Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                sql,
+                [Value::from(quote(table))],
+            );
+            if let Some(row) = conn.query_one_raw(stmt).await? {
+                let name: String = row.try_get_by_index(0)?;
+                let sql = format!(
+                    "ALTER TABLE {} DROP CONSTRAINT {}",
+                    quote(table),
+                    quote(&name)
+                );
+                exec(conn, &sql).await?;
+            }
+            if !columns.is_empty() {
+                let cols = join_quoted(columns, quote);
+                let sql = format!("ALTER TABLE {} ADD PRIMARY KEY ({cols})", quote(table));
+                exec(conn, &sql).await?;
+            }
+            Ok(())
+        }
+        DbBackend::MySql => {
+            let sql = "SELECT COUNT(*) FROM information_schema.table_constraints \
+                       WHERE table_schema = DATABASE() AND table_name = ? \
+                       AND constraint_type = 'PRIMARY KEY'";
+            let stmt = Statement::from_sql_and_values(DbBackend::MySql, sql, [Value::from(table)]);
+            let has_key = match conn.query_one_raw(stmt).await? {
+                Some(row) => row.try_get_by_index::<i64>(0)? > 0,
+                None => false,
+            };
+            let mut clauses = Vec::new();
+            if has_key {
+                clauses.push("DROP PRIMARY KEY".to_owned());
+            }
+            if !columns.is_empty() {
+                clauses.push(format!(
+                    "ADD PRIMARY KEY ({})",
+                    join_quoted(columns, quote_mysql)
+                ));
+            }
+            if clauses.is_empty() {
+                return Ok(());
+            }
+            let sql = format!("ALTER TABLE {} {}", quote_mysql(table), clauses.join(", "));
+            exec(conn, &sql).await
+        }
+        backend => Err(DbErr::Migration(format!(
+            "{backend:?} cannot change the primary key of `{table}` in place; on SQLite that \
+             takes a table rebuild (generate the migration against SQLite)"
+        ))),
+    }
+}
+
+/// Adds the unique constraint `name` on `columns` to an existing table.
+///
+/// PostgreSQL and MySQL: `ALTER TABLE t ADD CONSTRAINT name UNIQUE (...)`. SQLite can
+/// only declare constraints in `CREATE TABLE`, so it gets the equivalent unique index
+/// (`CREATE UNIQUE INDEX name ON t (...)`), which enforces the same rule.
+pub async fn add_unique_constraint(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    name: &str,
+    columns: &[&str],
+) -> Result<(), DbErr> {
+    let backend = manager.get_database_backend();
+    let sql = match backend {
+        DbBackend::MySql => format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})",
+            quote_mysql(table),
+            quote_mysql(name),
+            join_quoted(columns, quote_mysql)
+        ),
+        DbBackend::Postgres => format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})",
+            quote(table),
+            quote(name),
+            join_quoted(columns, quote)
+        ),
+        _ => format!(
+            "CREATE UNIQUE INDEX {} ON {} ({})",
+            quote(name),
+            quote(table),
+            join_quoted(columns, quote)
+        ),
+    };
+    exec(manager.get_connection(), &sql).await
+}
+
+/// Drops the unique constraint `name` from `table`: `DROP CONSTRAINT` on PostgreSQL,
+/// `DROP INDEX` on MySQL (a unique constraint is an index there) and on SQLite (which
+/// refuses when the index belongs to a constraint declared in `CREATE TABLE`; that
+/// takes a rebuild).
+pub async fn drop_unique_constraint(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    name: &str,
+) -> Result<(), DbErr> {
+    let sql = match manager.get_database_backend() {
+        DbBackend::MySql => format!(
+            "ALTER TABLE {} DROP INDEX {}",
+            quote_mysql(table),
+            quote_mysql(name)
+        ),
+        DbBackend::Postgres => format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            quote(table),
+            quote(name)
+        ),
+        _ => format!("DROP INDEX {}", quote(name)),
+    };
+    exec(manager.get_connection(), &sql).await
+}
+
+/// Gives the PostgreSQL enum type `name` exactly `values`, in order, when values are
+/// removed or reordered (PostgreSQL can only add values in place).
+///
+/// The old type is renamed away, the new one created, every column of the old type
+/// (or an array of it) converted through `text` with its default dropped and put back,
+/// and the old type dropped. Converting a row that holds a removed value fails, and
+/// the migration with it. Does nothing on other backends, where enum values live in
+/// the column type.
+pub async fn recreate_postgres_enum(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    values: &[&str],
+) -> Result<(), DbErr> {
+    if manager.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let conn = manager.get_connection();
+    let sql = "SELECT format('%I.%I', n.nspname, c.relname) AS tbl, a.attname::text AS col, \
+               (a.atttypid <> t.oid) AS is_array, pg_get_expr(d.adbin, d.adrelid) AS dflt \
+               FROM pg_type t \
+               JOIN pg_attribute a ON a.atttypid IN (t.oid, t.typarray) \
+               JOIN pg_class c ON c.oid = a.attrelid \
+               JOIN pg_namespace n ON n.oid = c.relnamespace \
+               LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+               WHERE t.oid = to_regtype($1) AND a.attnum > 0 AND NOT a.attisdropped \
+               AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1, 2";
+    let stmt = Statement::from_sql_and_values(DbBackend::Postgres, sql, [Value::from(quote(name))]);
+    let mut columns = Vec::new();
+    for row in conn.query_all_raw(stmt).await? {
+        let table: String = row.try_get("", "tbl")?;
+        let column: String = row.try_get("", "col")?;
+        let is_array: bool = row.try_get("", "is_array")?;
+        let default: Option<String> = row.try_get("", "dflt")?;
+        columns.push((table, column, is_array, default));
+    }
+    let old = format!("{name}__db_migrate_old");
+    exec(
+        conn,
+        &format!("ALTER TYPE {} RENAME TO {}", quote(name), quote(&old)),
+    )
+    .await?;
+    let list = values
+        .iter()
+        .map(|v| literal(v))
+        .collect::<Vec<_>>()
+        .join(", ");
+    exec(
+        conn,
+        &format!("CREATE TYPE {} AS ENUM ({list})", quote(name)),
+    )
+    .await?;
+    for (table, column, is_array, default) in &columns {
+        let alter = format!("ALTER TABLE {table} ALTER COLUMN {}", quote(column));
+        if default.is_some() {
+            exec(conn, &format!("{alter} DROP DEFAULT")).await?;
+        }
+        let (via, to) = if *is_array {
+            ("text[]", format!("{}[]", quote(name)))
+        } else {
+            ("text", quote(name))
+        };
+        let using = format!("{}::{via}::{to}", quote(column));
+        exec(conn, &format!("{alter} TYPE {to} USING {using}")).await?;
+        if let Some(default) = default {
+            // Read before the rename, so it names the type by its (now new) name.
+            exec(conn, &format!("{alter} SET DEFAULT {default}")).await?;
+        }
+    }
+    exec(conn, &format!("DROP TYPE {}", quote(&old))).await
+}
+
+/// `"name"` (PostgreSQL and SQLite), embedded quotes doubled.
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `` `name` `` (MySQL), embedded backticks doubled.
+fn quote_mysql(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// `'text'`, embedded quotes doubled.
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+fn join_quoted(names: &[&str], quote: fn(&str) -> String) -> String {
+    names
+        .iter()
+        .map(|n| quote(n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn quoted_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn exec<C: ConnectionTrait>(conn: &C, sql: &str) -> Result<(), DbErr> {
+    conn.execute_unprepared(sql).await.map(|_| ())
+}
+
+fn table_name(table: &TableCreateStatement) -> Option<String> {
+    match table.get_table_name()? {
+        TableRef::Table(TableName(_, name), _) => Some(name.to_string()),
+        _ => None,
+    }
+}
+
+async fn pragma_int(txn: &DatabaseTransaction, sql: &str) -> Result<i64, DbErr> {
+    let row = txn
+        .query_one_raw(Statement::from_string(DbBackend::Sqlite, sql))
+        .await?;
+    match row {
+        Some(row) => row.try_get_by_index::<i64>(0),
+        None => Ok(0),
+    }
+}
+
+async fn foreign_keys_enabled(txn: &DatabaseTransaction) -> Result<bool, DbErr> {
+    Ok(pragma_int(txn, "PRAGMA foreign_keys").await? != 0)
+}
+
+/// The tables (this one included, when it references itself) with a foreign key to
+/// `table`.
+async fn referencing_tables(txn: &DatabaseTransaction, table: &str) -> Result<Vec<String>, DbErr> {
+    let sql = "SELECT DISTINCT m.name FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS f \
+               WHERE m.type = 'table' AND f.\"table\" = ? COLLATE NOCASE ORDER BY m.name";
+    let stmt = Statement::from_sql_and_values(DbBackend::Sqlite, sql, [Value::from(table)]);
+    txn.query_all_raw(stmt)
+        .await?
+        .iter()
+        .map(|row| row.try_get_by_index::<String>(0))
+        .collect()
+}

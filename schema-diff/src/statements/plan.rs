@@ -1,0 +1,545 @@
+//! The plan: what a list of [`Change`]s does on each backend, as a tree of operations
+//! under backend conditions.
+//!
+//! Both executors of a migration read this one tree: [`crate::statements::apply`] runs
+//! it against a connection and [`crate::render`] prints it as Rust. The order of the
+//! operations and the backend each one runs on are therefore decided once, here.
+
+use crate::Change;
+use crate::dialect::Dialect;
+use crate::ir::{Column, EnumType, ForeignKey, Index, Table};
+
+/// One node of the plan.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Node {
+    /// An operation that runs wherever its node runs.
+    Op(Op),
+    /// A comment for the reader of the generated code; does nothing.
+    Comment(String),
+    /// `if backend == dialect { then } else { otherwise }`.
+    If {
+        dialect: Dialect,
+        then: Vec<Node>,
+        otherwise: Vec<Node>,
+    },
+}
+
+/// Which parts of a column an `ALTER COLUMN` sets.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum ModifyParts {
+    /// The whole definition (MySQL's `MODIFY COLUMN`).
+    Full,
+    /// The type only, converted with `USING <expr>` (PostgreSQL).
+    TypeUsing(String),
+    /// Nullability and, when there is one, the default (PostgreSQL).
+    NullDefault,
+}
+
+/// Where `ALTER TYPE ... ADD VALUE` puts the new value.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Placement {
+    Before(String),
+    After(String),
+    End,
+}
+
+/// One operation: a sea-query statement, one of our runtime helpers, raw SQL or a
+/// failure.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Op {
+    /// `CREATE TABLE` with primary key, unique constraints, foreign keys and checks.
+    CreateTable(Table),
+    DropTable(String),
+    RenameTable {
+        from: String,
+        to: String,
+    },
+    AddColumn {
+        table: String,
+        column: Column,
+    },
+    DropColumn {
+        table: String,
+        column: String,
+    },
+    RenameColumn {
+        table: String,
+        from: String,
+        to: String,
+    },
+    ModifyColumn {
+        table: String,
+        column: Column,
+        parts: ModifyParts,
+    },
+    /// `CREATE [UNIQUE] INDEX`.
+    CreateIndex {
+        table: String,
+        index: Index,
+    },
+    DropIndex {
+        table: String,
+        name: String,
+    },
+    /// A unique constraint on an existing table (`runtime::add_unique_constraint`).
+    AddUnique {
+        table: String,
+        index: Index,
+    },
+    /// `runtime::drop_unique_constraint`.
+    DropUnique {
+        table: String,
+        name: String,
+    },
+    AddForeignKey {
+        table: String,
+        foreign_key: ForeignKey,
+    },
+    DropForeignKey {
+        table: String,
+        name: String,
+    },
+    /// `runtime::replace_primary_key`.
+    ReplacePrimaryKey {
+        table: String,
+        columns: Vec<String>,
+    },
+    CreateEnum(EnumType),
+    DropEnum(String),
+    AddEnumValue {
+        name: String,
+        value: String,
+        placement: Placement,
+    },
+    /// `runtime::recreate_postgres_enum`.
+    RecreateEnum(EnumType),
+    /// `runtime::rebuild_sqlite_table`.
+    RebuildSqlite {
+        table: Table,
+        copy_columns: Vec<String>,
+    },
+    /// A raw SQL statement (only ever under a backend condition).
+    Raw(String),
+    /// Stop the migration with this message.
+    Fail(String),
+}
+
+/// The plan of `changes`, in order.
+pub(crate) fn plan(changes: &[Change]) -> Vec<Node> {
+    let mut nodes = Vec::new();
+    let blocked: Vec<String> = changes.iter().filter_map(sqlite_blocker).collect();
+    if !blocked.is_empty() {
+        nodes.push(Node::If {
+            dialect: Dialect::Sqlite,
+            then: vec![Node::Op(Op::Fail(format!(
+                "SQLite cannot {} in place; generate this migration against SQLite \
+                 to get a table rebuild.",
+                blocked.join(", ")
+            )))],
+            otherwise: Vec::new(),
+        });
+    }
+    for change in changes {
+        plan_change(change, &mut nodes, false);
+    }
+    nodes
+}
+
+/// The operations that run on `dialect`, in order.
+pub(crate) fn flatten(nodes: &[Node], dialect: Dialect) -> Vec<&Op> {
+    let mut ops = Vec::new();
+    flatten_into(nodes, dialect, &mut ops);
+    ops
+}
+
+fn flatten_into<'a>(nodes: &'a [Node], dialect: Dialect, ops: &mut Vec<&'a Op>) {
+    for node in nodes {
+        match node {
+            Node::Op(op) => ops.push(op),
+            Node::Comment(_) => {}
+            Node::If {
+                dialect: d,
+                then,
+                otherwise,
+            } => flatten_into(if *d == dialect { then } else { otherwise }, dialect, ops),
+        }
+    }
+}
+
+/// What a top-level change asks of SQLite that only a rebuild can do, if anything.
+fn sqlite_blocker(change: &Change) -> Option<String> {
+    match change {
+        Change::AddForeignKey { table, .. } => Some(format!("add a foreign key to `{table}`")),
+        Change::DropForeignKey { table, .. } => Some(format!("drop a foreign key from `{table}`")),
+        Change::AlterPrimaryKey { table, .. } => {
+            Some(format!("change the primary key of `{table}`"))
+        }
+        _ => None,
+    }
+}
+
+/// The name a foreign key is dropped by: its own, or PostgreSQL's default
+/// (`<table>_<columns>_fkey`) when the IR has none.
+pub(crate) fn foreign_key_name(table: &str, foreign_key: &ForeignKey) -> String {
+    foreign_key
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("{table}_{}_fkey", foreign_key.columns.join("_")))
+}
+
+/// Whether `index` is a unique table constraint (rather than a `CREATE INDEX`).
+pub(crate) fn is_unique_constraint(index: &Index) -> bool {
+    index.constraint && index.unique
+}
+
+/// Appends the plan of `change`; `nested` inside a rebuild's non-SQLite branch.
+fn plan_change(change: &Change, nodes: &mut Vec<Node>, nested: bool) {
+    let op = |op: Op| Node::Op(op);
+    match change {
+        Change::CreateTable { table } => {
+            nodes.push(op(Op::CreateTable(table.clone())));
+            for index in table.indexes.iter().filter(|i| !is_unique_constraint(i)) {
+                nodes.push(op(Op::CreateIndex {
+                    table: table.name.clone(),
+                    index: index.clone(),
+                }));
+            }
+            let mut comments = Vec::new();
+            if let Some(comment) = &table.comment {
+                comments.push(op(Op::Raw(pg::table_comment(&table.name, Some(comment)))));
+            }
+            for column in &table.columns {
+                if let Some(comment) = &column.comment {
+                    let sql = pg::column_comment(&table.name, &column.name, Some(comment));
+                    comments.push(op(Op::Raw(sql)));
+                }
+            }
+            push_postgres_comments(nodes, comments);
+        }
+        Change::DropTable { table } => nodes.push(op(Op::DropTable(table.name.clone()))),
+        Change::RenameTable { from, to } => nodes.push(op(Op::RenameTable {
+            from: from.clone(),
+            to: to.clone(),
+        })),
+        Change::AddColumn { table, column } => {
+            nodes.push(op(Op::AddColumn {
+                table: table.clone(),
+                column: column.clone(),
+            }));
+            if let Some(comment) = &column.comment {
+                let sql = pg::column_comment(table, &column.name, Some(comment));
+                push_postgres_comments(nodes, vec![op(Op::Raw(sql))]);
+            }
+        }
+        Change::DropColumn { table, column } => nodes.push(op(Op::DropColumn {
+            table: table.clone(),
+            column: column.name.clone(),
+        })),
+        Change::RenameColumn { table, from, to } => nodes.push(op(Op::RenameColumn {
+            table: table.clone(),
+            from: from.clone(),
+            to: to.clone(),
+        })),
+        Change::AlterColumn { table, from, to } => {
+            plan_alter_column(table, from, to, nodes, nested);
+        }
+        Change::CreateIndex { table, index } => {
+            let (table, index) = (table.clone(), index.clone());
+            nodes.push(op(if is_unique_constraint(&index) {
+                Op::AddUnique { table, index }
+            } else {
+                Op::CreateIndex { table, index }
+            }));
+        }
+        Change::DropIndex { table, index } => {
+            let (table, name) = (table.clone(), index.name.clone());
+            nodes.push(op(if is_unique_constraint(index) {
+                Op::DropUnique { table, name }
+            } else {
+                Op::DropIndex { table, name }
+            }));
+        }
+        Change::AddForeignKey { table, foreign_key } => nodes.push(op(Op::AddForeignKey {
+            table: table.clone(),
+            foreign_key: foreign_key.clone(),
+        })),
+        Change::DropForeignKey { table, foreign_key } => nodes.push(op(Op::DropForeignKey {
+            table: table.clone(),
+            name: foreign_key_name(table, foreign_key),
+        })),
+        Change::AlterPrimaryKey { table, to, .. } => nodes.push(op(Op::ReplacePrimaryKey {
+            table: table.clone(),
+            columns: to.clone(),
+        })),
+        Change::CreateEnum { enum_type } => {
+            push_postgres_enum(nodes, vec![op(Op::CreateEnum(enum_type.clone()))]);
+        }
+        Change::DropEnum { enum_type } => {
+            push_postgres_enum(nodes, vec![op(Op::DropEnum(enum_type.name.clone()))]);
+        }
+        Change::AlterEnum { from, to } => push_postgres_enum(nodes, plan_alter_enum(from, to)),
+        Change::RebuildTable { from, to, changes } => plan_rebuild(from, to, changes, nodes),
+    }
+}
+
+fn push_postgres_comments(nodes: &mut Vec<Node>, comments: Vec<Node>) {
+    if comments.is_empty() {
+        return;
+    }
+    let mut then = vec![Node::Comment(
+        "Comments: MySQL takes them in the column definition, PostgreSQL as COMMENT ON.".to_owned(),
+    )];
+    then.extend(comments);
+    nodes.push(Node::If {
+        dialect: Dialect::Postgres,
+        then,
+        otherwise: Vec::new(),
+    });
+}
+
+fn push_postgres_enum(nodes: &mut Vec<Node>, ops: Vec<Node>) {
+    let mut then = vec![Node::Comment(
+        "Enum types exist on PostgreSQL only; MySQL and SQLite keep the values in the column type."
+            .to_owned(),
+    )];
+    then.extend(ops);
+    nodes.push(Node::If {
+        dialect: Dialect::Postgres,
+        then,
+        otherwise: Vec::new(),
+    });
+}
+
+fn plan_alter_column(table: &str, from: &Column, to: &Column, nodes: &mut Vec<Node>, nested: bool) {
+    let modify = |parts| {
+        Node::Op(Op::ModifyColumn {
+            table: table.to_owned(),
+            column: to.clone(),
+            parts,
+        })
+    };
+    let raw = |sql: String| Node::Op(Op::Raw(sql));
+    let column = &to.name;
+    let mut postgres = Vec::new();
+    if from.auto_increment && !to.auto_increment {
+        postgres.push(raw(pg::alter_column(
+            table,
+            column,
+            "DROP IDENTITY IF EXISTS",
+        )));
+    }
+    // The old default goes first when the type changes: PostgreSQL would try to cast
+    // it to the new type. The new default (if any) is set after the type.
+    if from.default.is_some() && (to.default.is_none() || from.ty != to.ty) {
+        postgres.push(raw(pg::alter_column(table, column, "DROP DEFAULT")));
+    }
+    if from.ty != to.ty {
+        let using = pg::using_cast(column, &to.ty);
+        postgres.push(modify(ModifyParts::TypeUsing(using)));
+    }
+    postgres.push(modify(ModifyParts::NullDefault));
+    if !from.auto_increment && to.auto_increment {
+        let clause = "ADD GENERATED BY DEFAULT AS IDENTITY";
+        postgres.push(raw(pg::alter_column(table, column, clause)));
+    }
+    if from.comment != to.comment {
+        postgres.push(raw(pg::column_comment(
+            table,
+            column,
+            to.comment.as_deref(),
+        )));
+    }
+    if !nested {
+        nodes.push(Node::Comment(
+            "SQLite stores no column comments, and the differ turns any other column change \
+             into a table rebuild there: nothing to do on SQLite."
+                .to_owned(),
+        ));
+    }
+    nodes.push(Node::If {
+        dialect: Dialect::Postgres,
+        then: postgres,
+        otherwise: vec![Node::If {
+            dialect: Dialect::MySql,
+            then: vec![modify(ModifyParts::Full)],
+            otherwise: Vec::new(),
+        }],
+    });
+}
+
+fn plan_alter_enum(from: &EnumType, to: &EnumType) -> Vec<Node> {
+    let appends_only = {
+        let kept: Vec<&String> = to
+            .values
+            .iter()
+            .filter(|v| from.values.contains(v))
+            .collect();
+        kept.len() == from.values.len() && kept.iter().zip(&from.values).all(|(a, b)| *a == b)
+    };
+    if !appends_only {
+        return vec![
+            Node::Comment(
+                "PostgreSQL cannot drop or reorder enum values: the type is recreated and \
+                 every column using it converted (fails if a row holds a removed value)."
+                    .to_owned(),
+            ),
+            Node::Op(Op::RecreateEnum(to.clone())),
+        ];
+    }
+    let mut nodes = vec![Node::Comment(
+        "ALTER TYPE ... ADD VALUE cannot run inside a transaction before PostgreSQL 12, \
+         and the new value cannot be used until the transaction commits."
+            .to_owned(),
+    )];
+    for (i, value) in to.values.iter().enumerate() {
+        if from.values.contains(value) {
+            continue;
+        }
+        let placement = match i.checked_sub(1) {
+            Some(prev) => Placement::After(to.values[prev].clone()),
+            None => to
+                .values
+                .iter()
+                .find(|v| from.values.contains(v))
+                .map_or(Placement::End, |next| Placement::Before(next.clone())),
+        };
+        nodes.push(Node::Op(Op::AddEnumValue {
+            name: to.name.clone(),
+            value: value.clone(),
+            placement,
+        }));
+    }
+    nodes
+}
+
+fn plan_rebuild(from: &Table, to: &Table, changes: &[Change], nodes: &mut Vec<Node>) {
+    let mut sqlite = vec![Node::Comment(format!(
+        "SQLite cannot ALTER `{}` this way: the table is rebuilt, keeping its rows and \
+         indexes. Runs with foreign keys off (db-migrate upgrade sees to that).",
+        to.name
+    ))];
+    // The differ keeps renames out of a rebuild (they run natively before it, and
+    // `from` carries the new names). Should a rename be inside, it runs first, in place
+    // (SQLite can do it), and the rebuild copies the column by its new name.
+    let mut renamed_to = from.name.clone();
+    let mut old_name_of: Vec<(String, String)> = Vec::new(); // (new, old)
+    for change in changes {
+        match change {
+            Change::RenameTable { from: f, to: t } => {
+                renamed_to = t.clone();
+                sqlite.push(Node::Op(Op::RenameTable {
+                    from: f.clone(),
+                    to: t.clone(),
+                }));
+            }
+            Change::RenameColumn {
+                table,
+                from: f,
+                to: t,
+            } => {
+                let old = old_name_of
+                    .iter()
+                    .find(|(new, _)| new == f)
+                    .map_or_else(|| f.clone(), |(_, old)| old.clone());
+                old_name_of.retain(|(new, _)| new != f);
+                old_name_of.push((t.clone(), old));
+                sqlite.push(Node::Op(Op::RenameColumn {
+                    table: table.clone(),
+                    from: f.clone(),
+                    to: t.clone(),
+                }));
+            }
+            _ => {}
+        }
+    }
+    if renamed_to != to.name {
+        sqlite.push(Node::Op(Op::RenameTable {
+            from: renamed_to,
+            to: to.name.clone(),
+        }));
+    }
+    let copy_columns = to
+        .columns
+        .iter()
+        .filter(|c| c.generated.is_none())
+        .filter(|c| {
+            let old = old_name_of
+                .iter()
+                .find(|(new, _)| *new == c.name)
+                .map_or(c.name.as_str(), |(_, old)| old.as_str());
+            from.column(&c.name).is_some() || from.column(old).is_some()
+        })
+        .map(|c| c.name.clone())
+        .collect();
+    sqlite.push(Node::Op(Op::RebuildSqlite {
+        table: to.clone(),
+        copy_columns,
+    }));
+    let mut otherwise = Vec::new();
+    for change in changes {
+        plan_change(change, &mut otherwise, true);
+    }
+    nodes.push(Node::If {
+        dialect: Dialect::Sqlite,
+        then: sqlite,
+        otherwise,
+    });
+}
+
+/// Raw PostgreSQL statements for what sea-query cannot say.
+pub(crate) mod pg {
+    use crate::ir::ColumnType;
+    use crate::statements::vocab::sea_type;
+    use sea_query::{PostgresQueryBuilder, TableBuilder};
+
+    /// `"name"`, with embedded quotes doubled.
+    pub(crate) fn ident(name: &str) -> String {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+
+    /// `'text'`, with embedded quotes doubled.
+    pub(crate) fn literal(text: &str) -> String {
+        format!("'{}'", text.replace('\'', "''"))
+    }
+
+    /// `ALTER TABLE "t" ALTER COLUMN "c" <clause>`.
+    pub(crate) fn alter_column(table: &str, column: &str, clause: &str) -> String {
+        format!(
+            "ALTER TABLE {} ALTER COLUMN {} {clause}",
+            ident(table),
+            ident(column)
+        )
+    }
+
+    /// `COMMENT ON TABLE "t" IS ...`.
+    pub(crate) fn table_comment(table: &str, comment: Option<&str>) -> String {
+        format!(
+            "COMMENT ON TABLE {} IS {}",
+            ident(table),
+            comment.map_or_else(|| "NULL".to_owned(), literal)
+        )
+    }
+
+    /// `COMMENT ON COLUMN "t"."c" IS ...`.
+    pub(crate) fn column_comment(table: &str, column: &str, comment: Option<&str>) -> String {
+        format!(
+            "COMMENT ON COLUMN {}.{} IS {}",
+            ident(table),
+            ident(column),
+            comment.map_or_else(|| "NULL".to_owned(), literal)
+        )
+    }
+
+    /// The `USING` expression of a type change: `"c"::<new type>`, the type as
+    /// sea-query writes it for PostgreSQL.
+    pub(crate) fn using_cast(column: &str, ty: &ColumnType) -> String {
+        let mut type_sql = String::new();
+        match ty {
+            // sea-query has no PostgreSQL spelling for YEAR (it panics); keep the cast
+            // readable and let PostgreSQL report the unsupported type.
+            ColumnType::Year => type_sql.push_str("year"),
+            ty => PostgresQueryBuilder.prepare_column_type(&sea_type(ty), &mut type_sql),
+        }
+        format!("{}::{type_sql}", ident(column))
+    }
+}
