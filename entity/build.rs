@@ -13,12 +13,16 @@ fn main() {
 
     let mut modules = Vec::new();
     for item in &file.items {
-        let syn::Item::Mod(module) = item else { continue };
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
         if module.content.is_some() || !matches!(module.vis, syn::Visibility::Public(_)) {
             continue;
         }
         let name = module.ident.to_string();
-        let Some(path) = module_file(src, &name) else { continue };
+        let Some(path) = module_file(src, &name) else {
+            continue;
+        };
         if derives_entity_model(&parse(&read(&path), &path.display().to_string())) {
             modules.push(name);
         }
@@ -51,9 +55,12 @@ fn parse(text: &str, name: &str) -> syn::File {
 }
 
 fn module_file(src: &Path, name: &str) -> Option<PathBuf> {
-    [src.join(format!("{name}.rs")), src.join(name).join("mod.rs")]
-        .into_iter()
-        .find(|p| p.is_file())
+    [
+        src.join(format!("{name}.rs")),
+        src.join(name).join("mod.rs"),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
 }
 
 fn derives_entity_model(file: &syn::File) -> bool {

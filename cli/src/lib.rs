@@ -1,1 +1,65 @@
-//! placeholder
+//! `db-migrate`: the migration command line, as a library any SeaORM workspace
+//! can build its own binary from.
+//!
+//! ```no_run
+//! use sea_orm_migration::MigratorTrait;
+//! # mod entity { pub fn all_entities(_: &sea_orm::Schema) -> Vec<schema_diff::desired::EntityStatements> { vec![] } }
+//! # mod migration { pub struct Migrator; #[async_trait::async_trait] impl sea_orm_migration::MigratorTrait for Migrator { fn migrations() -> Vec<Box<dyn sea_orm_migration::MigrationTrait>> { vec![] } } }
+//! fn main() -> std::process::ExitCode {
+//!     db_migrate::main(db_migrate::Project {
+//!         entities: entity::all_entities,
+//!         migrations: migration::Migrator::migrations,
+//!         migration_dir: "migration/src".into(),
+//!         default_sqlite_path: "app.db".into(),
+//!     })
+//! }
+//! ```
+
+mod args;
+mod commands;
+mod config;
+mod connect;
+mod naming;
+mod output;
+mod register;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use sea_orm_migration::MigrationTrait;
+
+pub use config::redact_url;
+pub use schema_diff::desired::EntityStatements;
+
+/// What the CLI needs to know about a workspace.
+pub struct Project {
+    /// The entity crate's statements, e.g. `entity::all_entities`.
+    pub entities: fn(&sea_orm::Schema) -> Vec<EntityStatements>,
+    /// The migration crate's list, e.g. `migration::Migrator::migrations`.
+    pub migrations: fn() -> Vec<Box<dyn MigrationTrait>>,
+    /// The migration crate's `src` folder: new modules go here and into its `lib.rs`.
+    pub migration_dir: PathBuf,
+    /// The embedded SQLite database used when no URL is configured.
+    pub default_sqlite_path: PathBuf,
+}
+
+/// Parses the command line, runs the command and returns the exit code:
+/// 0 on success, 1 on error (after printing `error: ...`), 2 where a command
+/// documents it (differences found).
+pub fn main(project: Project) -> ExitCode {
+    let args = args::Cli::parse();
+    output::init_logging(args.global.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return output::fail(&anyhow::anyhow!("cannot start the async runtime: {e}")),
+    };
+    match runtime.block_on(commands::run(&project, args)) {
+        Ok(code) => code,
+        Err(e) => output::fail(&e),
+    }
+}

@@ -1,1 +1,10 @@
-//! Shared test support.
+//! Shared support for the end-to-end tests: scratch databases on every backend,
+//! migrations interpreted from a change list, and the convergence check.
+
+pub mod backend;
+pub mod build;
+pub mod cases;
+pub mod converge;
+pub mod interpreted;
+
+pub use backend::{Backend, Scratch};

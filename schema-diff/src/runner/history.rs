@@ -95,7 +95,10 @@ pub async fn delete(db: &impl ConnectionTrait, version: &str) -> Result<(), DbEr
 /// off, so this is checked before commit.
 pub async fn check_sqlite_foreign_keys(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     let rows = db
-        .query_all_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA foreign_key_check"))
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "PRAGMA foreign_key_check",
+        ))
         .await?;
     if rows.is_empty() {
         return Ok(());

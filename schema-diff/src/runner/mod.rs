@@ -82,7 +82,10 @@ impl Runner {
 
     /// The code's migration versions, in order.
     pub fn versions(&self) -> Vec<String> {
-        self.migrations.iter().map(|m| m.name().to_owned()).collect()
+        self.migrations
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect()
     }
 
     /// Reads the history without changing anything (not even creating the table).
@@ -233,7 +236,11 @@ enum Direction {
 }
 
 impl Direction {
-    async fn run(self, migration: &dyn MigrationTrait, manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    async fn run(
+        self,
+        migration: &dyn MigrationTrait,
+        manager: &SchemaManager<'_>,
+    ) -> Result<(), DbErr> {
         match self {
             Direction::Up => migration.up(manager).await,
             Direction::Down => migration.down(manager).await,

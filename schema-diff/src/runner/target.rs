@@ -59,7 +59,9 @@ fn steps(given: &str, digits: &str) -> Result<u32, RunError> {
         .parse::<u32>()
         .ok()
         .filter(|n| *n > 0)
-        .ok_or_else(|| RunError::BadTarget(given.into(), "expected a positive number of steps".into()))
+        .ok_or_else(|| {
+            RunError::BadTarget(given.into(), "expected a positive number of steps".into())
+        })
 }
 
 /// Resolves a full version name or a unique prefix of one.
@@ -67,7 +69,11 @@ pub(super) fn resolve(given: &str, versions: &[String]) -> Result<String, RunErr
     if let Some(v) = versions.iter().find(|v| v.as_str() == given) {
         return Ok(v.clone());
     }
-    let matches: Vec<String> = versions.iter().filter(|v| v.starts_with(given)).cloned().collect();
+    let matches: Vec<String> = versions
+        .iter()
+        .filter(|v| v.starts_with(given))
+        .cloned()
+        .collect();
     match matches.len() {
         1 => Ok(matches[0].clone()),
         0 => Err(RunError::UnknownTarget {
@@ -89,7 +95,11 @@ pub(super) fn resolve(given: &str, versions: &[String]) -> Result<String, RunErr
 
 impl UpgradeTarget {
     /// The versions to apply, in order, given the code's versions and the pending ones.
-    pub(super) fn plan(&self, versions: &[String], pending: &[String]) -> Result<Vec<String>, RunError> {
+    pub(super) fn plan(
+        &self,
+        versions: &[String],
+        pending: &[String],
+    ) -> Result<Vec<String>, RunError> {
         match self {
             UpgradeTarget::Head => Ok(pending.to_vec()),
             UpgradeTarget::Steps(n) => Ok(pending.iter().take(*n as usize).cloned().collect()),
@@ -103,7 +113,11 @@ impl UpgradeTarget {
 
 impl DowngradeTarget {
     /// The versions to roll back, newest first, given the code's and the applied versions.
-    pub(super) fn plan(&self, versions: &[String], applied: &[String]) -> Result<Vec<String>, RunError> {
+    pub(super) fn plan(
+        &self,
+        versions: &[String],
+        applied: &[String],
+    ) -> Result<Vec<String>, RunError> {
         let newest_first = applied.iter().rev().cloned();
         match self {
             DowngradeTarget::Base => Ok(newest_first.collect()),
@@ -121,17 +135,33 @@ mod tests {
     use super::*;
 
     fn versions() -> Vec<String> {
-        ["m20260101_000000_a", "m20260102_000000_b", "m20260103_000000_c"]
-            .map(String::from)
-            .to_vec()
+        [
+            "m20260101_000000_a",
+            "m20260102_000000_b",
+            "m20260103_000000_c",
+        ]
+        .map(String::from)
+        .to_vec()
     }
 
     #[test]
     fn parses_targets() {
-        assert_eq!("head".parse::<UpgradeTarget>().ok(), Some(UpgradeTarget::Head));
-        assert_eq!("+2".parse::<UpgradeTarget>().ok(), Some(UpgradeTarget::Steps(2)));
-        assert_eq!("-1".parse::<DowngradeTarget>().ok(), Some(DowngradeTarget::Steps(1)));
-        assert_eq!("base".parse::<DowngradeTarget>().ok(), Some(DowngradeTarget::Base));
+        assert_eq!(
+            "head".parse::<UpgradeTarget>().ok(),
+            Some(UpgradeTarget::Head)
+        );
+        assert_eq!(
+            "+2".parse::<UpgradeTarget>().ok(),
+            Some(UpgradeTarget::Steps(2))
+        );
+        assert_eq!(
+            "-1".parse::<DowngradeTarget>().ok(),
+            Some(DowngradeTarget::Steps(1))
+        );
+        assert_eq!(
+            "base".parse::<DowngradeTarget>().ok(),
+            Some(DowngradeTarget::Base)
+        );
         assert!("+0".parse::<UpgradeTarget>().is_err());
         assert!("-x".parse::<DowngradeTarget>().is_err());
         assert!("-1".parse::<UpgradeTarget>().is_err());
@@ -147,14 +177,22 @@ mod tests {
     #[test]
     fn downgrade_to_a_version_keeps_it_applied() {
         let v = versions();
-        let plan = DowngradeTarget::Version("m20260101_000000_a".into()).plan(&v, &v).ok();
+        let plan = DowngradeTarget::Version("m20260101_000000_a".into())
+            .plan(&v, &v)
+            .ok();
         assert_eq!(plan, Some(vec![v[2].clone(), v[1].clone()]));
     }
 
     #[test]
     fn unknown_and_ambiguous_versions_are_errors() {
         let v = versions();
-        assert!(matches!(resolve("m2099", &v), Err(RunError::UnknownTarget { .. })));
-        assert!(matches!(resolve("m2026", &v), Err(RunError::AmbiguousTarget { .. })));
+        assert!(matches!(
+            resolve("m2099", &v),
+            Err(RunError::UnknownTarget { .. })
+        ));
+        assert!(matches!(
+            resolve("m2026", &v),
+            Err(RunError::AmbiguousTarget { .. })
+        ));
     }
 }

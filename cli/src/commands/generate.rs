@@ -1,0 +1,66 @@
+//! `db-migrate generate`: an empty, registered migration module to write by hand.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use serde_json::json;
+
+use super::Context;
+
+const TEMPLATE: &str = r#"//! DESCRIPTION
+//!
+//! Written by hand: fill in `up` and `down`.
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
+        Ok(())
+    }
+
+    async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
+        Ok(())
+    }
+}
+"#;
+
+pub async fn run(ctx: &Context<'_>, description: &str) -> anyhow::Result<ExitCode> {
+    let text = TEMPLATE.replace(
+        "DESCRIPTION",
+        description.lines().next().unwrap_or_default(),
+    );
+    let path = write_module(ctx, description, &text)?;
+    if ctx.global.json {
+        crate::output::json(&json!({ "file": path }))?;
+    } else {
+        println!("wrote {}", crate::output::relative(&path));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `text` as a new module named after `description` and registers it in
+/// `lib.rs`. Nothing is written when either step would fail.
+pub fn write_module(ctx: &Context<'_>, description: &str, text: &str) -> anyhow::Result<PathBuf> {
+    let dir = ctx.migration_dir();
+    let lib_path = dir.join("lib.rs");
+    let lib = std::fs::read_to_string(&lib_path)
+        .with_context(|| format!("cannot read {}", lib_path.display()))?;
+    let existing = ctx.runner().versions();
+    let name = crate::naming::module_name(description, &existing, chrono::Utc::now().naive_utc())?;
+    let new_lib = crate::register::register(&lib, &name)?;
+    let path = dir.join(format!("{name}.rs"));
+    if path.exists() {
+        anyhow::bail!("{} already exists", path.display());
+    }
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    if let Err(e) = std::fs::write(&lib_path, new_lib) {
+        let _ = std::fs::remove_file(&path);
+        return Err(e).with_context(|| format!("cannot write {}", lib_path.display()));
+    }
+    Ok(path)
+}

@@ -1,0 +1,59 @@
+//! `db-migrate upgrade` and `db-migrate downgrade`.
+
+use std::process::ExitCode;
+
+use schema_diff::runner::{DowngradeTarget, RunReport, UpgradeTarget};
+use serde_json::json;
+
+use super::Context;
+
+pub async fn upgrade(ctx: &Context<'_>, target: &str) -> anyhow::Result<ExitCode> {
+    let target: UpgradeTarget = target.parse()?;
+    let db = ctx.connect().await?;
+    let quiet = ctx.global.json;
+    let reports = ctx
+        .runner()
+        .upgrade(&db, &target, |r| progress(quiet, "applied", r))
+        .await?;
+    finish(
+        ctx,
+        "applied",
+        &reports,
+        "nothing to apply: the database is up to date",
+    )
+}
+
+pub async fn downgrade(ctx: &Context<'_>, target: &str) -> anyhow::Result<ExitCode> {
+    let target: DowngradeTarget = target.parse()?;
+    let db = ctx.connect().await?;
+    let quiet = ctx.global.json;
+    let reports = ctx
+        .runner()
+        .downgrade(&db, &target, |r| progress(quiet, "rolled back", r))
+        .await?;
+    finish(ctx, "rolled_back", &reports, "nothing to roll back")
+}
+
+fn progress(quiet: bool, verb: &str, report: &RunReport) {
+    if !quiet {
+        println!(
+            "{verb} {} ({} ms)",
+            report.version,
+            report.duration.as_millis()
+        );
+    }
+}
+
+fn finish(
+    ctx: &Context<'_>,
+    key: &str,
+    reports: &[RunReport],
+    nothing: &str,
+) -> anyhow::Result<ExitCode> {
+    if ctx.global.json {
+        crate::output::json(&json!({ key: reports }))?;
+    } else if reports.is_empty() {
+        println!("{nothing}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

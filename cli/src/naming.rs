@@ -1,0 +1,82 @@
+//! Migration module names: `mYYYYMMDD_HHMMSS_slug`.
+
+use anyhow::bail;
+
+/// The slug of a description: lowercase ASCII words joined by `_`, at most 60 characters.
+pub fn slug(description: &str) -> anyhow::Result<String> {
+    let mut out = String::new();
+    for word in description
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push('_');
+        }
+        out.push_str(&word.to_ascii_lowercase());
+        if out.len() >= 60 {
+            break;
+        }
+    }
+    out.truncate(60);
+    let out = out.trim_end_matches('_').to_owned();
+    if out.is_empty() {
+        bail!(
+            "the description `{description}` has no letters or digits to name the migration with"
+        );
+    }
+    Ok(out)
+}
+
+/// A new module name for `description`, later than every name in `existing` (so
+/// the new migration sorts last even if the clock is behind).
+pub fn module_name(
+    description: &str,
+    existing: &[String],
+    now: chrono::NaiveDateTime,
+) -> anyhow::Result<String> {
+    let slug = slug(description)?;
+    let mut stamp = now;
+    loop {
+        let prefix = stamp.format("m%Y%m%d_%H%M%S").to_string();
+        let newer_than_all = existing.iter().all(|e| e.as_str() < prefix.as_str());
+        if newer_than_all {
+            return Ok(format!("{prefix}_{slug}"));
+        }
+        stamp += chrono::Duration::seconds(1);
+        if stamp > now + chrono::Duration::days(366) {
+            bail!("cannot find a migration name later than the existing ones");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> chrono::NaiveDateTime {
+        chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap_or_default()
+    }
+
+    #[test]
+    fn slugs_are_snake_case_ascii() {
+        assert_eq!(
+            slug("Add user preferences!").ok().as_deref(),
+            Some("add_user_preferences")
+        );
+        assert!(slug("!!!").is_err());
+    }
+
+    #[test]
+    fn names_sort_after_existing_ones() {
+        let now = at("2026-11-21 10:00:00");
+        let existing = vec!["m20261121_100000_first".to_string()];
+        assert_eq!(
+            module_name("second", &existing, now).ok().as_deref(),
+            Some("m20261121_100001_second")
+        );
+        assert_eq!(
+            module_name("x", &[], now).ok().as_deref(),
+            Some("m20261121_100000_x")
+        );
+    }
+}

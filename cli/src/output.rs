@@ -1,0 +1,41 @@
+//! Logging set-up and the printing of results and errors.
+
+use std::process::ExitCode;
+
+use tracing_subscriber::EnvFilter;
+
+/// Logs go to stderr: `RUST_LOG` if set, else `-v` (info) or `-vv` (debug, with SQL).
+pub fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn,sqlx=off",
+        1 => "info,sqlx=warn",
+        _ => "debug,sqlx=info",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Prints `error: ...` (the whole context chain on one line, passwords redacted) and returns 1.
+pub fn fail(error: &anyhow::Error) -> ExitCode {
+    let message = crate::config::redact_text(&format!("{error:#}"));
+    eprintln!("error: {message}");
+    ExitCode::from(1)
+}
+
+/// Prints one JSON document on stdout.
+pub fn json(value: &serde_json::Value) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// `path` relative to the current directory when it is inside it.
+pub fn relative(path: &std::path::Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(|p| p.display().to_string()))
+        .unwrap_or_else(|| path.display().to_string())
+}
