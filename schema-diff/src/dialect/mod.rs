@@ -5,6 +5,8 @@
 
 use crate::ir::Schema;
 
+pub mod mysql;
+pub mod postgres;
 pub mod sqlite;
 
 /// The SQL dialect a schema was read from or will be written to.
@@ -44,7 +46,8 @@ impl Dialect {
     pub fn normalize_schema(self, schema: &Schema) -> Schema {
         match self {
             Dialect::Sqlite => sqlite::normalize_schema(schema),
-            Dialect::Postgres | Dialect::MySql => schema.clone(),
+            Dialect::Postgres => postgres::normalize_schema(schema),
+            Dialect::MySql => mysql::normalize_schema(schema),
         }
     }
 }

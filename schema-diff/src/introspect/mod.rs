@@ -9,22 +9,20 @@ use crate::dialect::Dialect;
 use crate::error::Error;
 use crate::ir::Schema;
 
+pub mod mysql;
+pub mod postgres;
 pub mod sqlite;
 
 /// Reads the schema of the database behind `db` (a connection or a transaction),
 /// without the tables this tool and SeaORM keep for themselves (see
 /// [`is_ignored_table`]). The result is sorted ([`Schema::sort`]).
 ///
-/// SQLite is supported; PostgreSQL and MySQL return [`Error::Introspection`]
-/// for now.
 pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Error> {
     let backend = db.get_database_backend();
     match Dialect::of(backend) {
         Some(Dialect::Sqlite) => sqlite::introspect(db).await,
-        Some(dialect @ (Dialect::Postgres | Dialect::MySql)) => Err(Error::Introspection {
-            table: "*".into(),
-            reason: format!("introspection of {dialect:?} databases is not supported yet"),
-        }),
+        Some(Dialect::Postgres) => postgres::introspect(db).await,
+        Some(Dialect::MySql) => mysql::introspect(db).await,
         None => Err(Error::Introspection {
             table: "*".into(),
             reason: format!("unknown database backend {backend:?}"),
