@@ -5,6 +5,7 @@ pub mod backend;
 pub mod build;
 pub mod cases;
 pub mod converge;
+pub mod every_change;
 pub mod interpreted;
 
 pub use backend::{Backend, Scratch};

@@ -49,7 +49,7 @@ pub struct Status {
     pub current: Option<String>,
     /// The code's last migration, if any.
     pub head: Option<String>,
-    /// Every applied migration the code knows, oldest first.
+    /// Every applied migration the code knows, in the code's order.
     pub applied: Vec<AppliedMigration>,
     /// Migrations of the code not applied yet, in order.
     pub pending: Vec<String>,
@@ -105,10 +105,17 @@ impl Runner {
             .filter(|v| !applied_set.contains(v.as_str()))
             .cloned()
             .collect();
-        let applied_known: Vec<AppliedMigration> = applied
+        // In the code's order, which is the order they were applied in.
+        let position: std::collections::HashMap<&str, usize> = versions
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v.as_str(), i))
+            .collect();
+        let mut applied_known: Vec<AppliedMigration> = applied
             .into_iter()
             .filter(|a| known.contains(a.version.as_str()))
             .collect();
+        applied_known.sort_by_key(|a| position.get(a.version.as_str()).copied());
         Ok(Status {
             current: applied_known.last().map(|a| a.version.clone()),
             head: versions.last().cloned(),
