@@ -4,7 +4,7 @@
 //! ```no_run
 //! use sea_orm_migration::MigratorTrait;
 //! # mod entity { pub fn all_entities(_: &sea_orm::Schema) -> Vec<schema_diff::desired::EntityStatements> { vec![] } }
-//! # mod migration { pub struct Migrator; #[async_trait::async_trait] impl sea_orm_migration::MigratorTrait for Migrator { fn migrations() -> Vec<Box<dyn sea_orm_migration::MigrationTrait>> { vec![] } } }
+//! # mod migration { pub struct Migrator; #[sea_orm_migration::async_trait::async_trait] impl sea_orm_migration::MigratorTrait for Migrator { fn migrations() -> Vec<Box<dyn sea_orm_migration::MigrationTrait>> { vec![] } } }
 //! fn main() -> std::process::ExitCode {
 //!     db_migrate::main(db_migrate::Project {
 //!         entities: entity::all_entities,

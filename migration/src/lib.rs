@@ -5,13 +5,13 @@
 
 pub use sea_orm_migration::prelude::*;
 
-mod m20261121_223349_initial_schema;
+mod m20261121_223635_initial_schema;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261121_223349_initial_schema::Migration)]
+        vec![Box::new(m20261121_223635_initial_schema::Migration)]
     }
 }

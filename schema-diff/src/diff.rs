@@ -103,6 +103,10 @@ pub fn diff(
         &tables::Side::new(desired, &desired_norm),
         &ctx,
     ));
+    if desired_norm.enums.is_empty() && !desired.enums.is_empty() {
+        let implied = enums::implied_creates(&changes, desired);
+        changes.extend(implied);
+    }
     let ordered = crate::order::order(changes);
     let schemas = sqlite_rules::Schemas {
         actual: &actual,

@@ -58,3 +58,50 @@ pub(super) fn diff_enums(
     }
     changes
 }
+
+/// On dialects without named enum types (SQLite, MySQL) the differ sees no
+/// `CreateEnum`, yet the migration it writes must also run on PostgreSQL, where
+/// an enum column needs its type first. So: a `CreateEnum` for every enum type
+/// that the changes start using (new tables, added or altered columns) and that
+/// no column kept as it is already uses.
+pub(super) fn implied_creates(changes: &[Change], desired: &Schema) -> Vec<Change> {
+    let enum_name = |ty: &crate::ir::ColumnType| match ty {
+        crate::ir::ColumnType::Enum { name, .. } => Some(name.clone()),
+        _ => None,
+    };
+    let mut introduced: Vec<String> = Vec::new();
+    let mut touched: std::collections::HashSet<(String, String)> = Default::default();
+    for change in changes {
+        match change {
+            Change::CreateTable { table } => {
+                for c in &table.columns {
+                    touched.insert((table.name.clone(), c.name.clone()));
+                    introduced.extend(enum_name(&c.ty));
+                }
+            }
+            Change::AddColumn { table, column }
+            | Change::AlterColumn {
+                table, to: column, ..
+            } => {
+                touched.insert((table.clone(), column.name.clone()));
+                introduced.extend(enum_name(&column.ty));
+            }
+            _ => {}
+        }
+    }
+    let in_use: std::collections::HashSet<String> = desired
+        .tables
+        .iter()
+        .flat_map(|t| t.columns.iter().map(move |c| (t, c)))
+        .filter(|(t, c)| !touched.contains(&(t.name.clone(), c.name.clone())))
+        .filter_map(|(_, c)| enum_name(&c.ty))
+        .collect();
+    introduced.sort();
+    introduced.dedup();
+    introduced
+        .into_iter()
+        .filter(|name| !in_use.contains(name))
+        .filter_map(|name| desired.enum_type(&name).cloned())
+        .map(|enum_type| Change::CreateEnum { enum_type })
+        .collect()
+}

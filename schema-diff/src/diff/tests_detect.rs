@@ -496,3 +496,52 @@ fn describe_and_table_summarize_changes() {
     assert_eq!(enum_change.table(), None);
     assert_eq!(enum_change.describe(), "- enum user_role");
 }
+
+#[test]
+fn enum_types_used_by_new_columns_are_created_even_where_the_dialect_has_none() {
+    let mut desired = schema(vec![table(
+        "users",
+        vec![
+            id(),
+            col(
+                "role",
+                ColumnType::Enum {
+                    name: "user_role".into(),
+                    variants: vec!["a".into()],
+                },
+            ),
+        ],
+    )]);
+    desired.enums = vec![role_named("user_role")];
+    for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+        let changes = diff(
+            &Schema::default(),
+            &desired,
+            dialect,
+            &DiffOptions::default(),
+        );
+        assert_eq!(
+            changes.first(),
+            Some(&Change::CreateEnum {
+                enum_type: role_named("user_role")
+            }),
+            "{dialect:?}: {:?}",
+            lines(&changes)
+        );
+        assert_eq!(changes.len(), 2, "{dialect:?}: {:?}", lines(&changes));
+    }
+    // Once the column exists, SQLite sees nothing to do.
+    let mut actual = desired.clone();
+    actual.enums.clear();
+    assert_eq!(
+        diff(&actual, &desired, Dialect::Sqlite, &DiffOptions::default()),
+        vec![]
+    );
+}
+
+fn role_named(name: &str) -> EnumType {
+    EnumType {
+        name: name.into(),
+        values: vec!["a".into()],
+    }
+}

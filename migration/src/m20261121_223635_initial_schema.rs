@@ -2,6 +2,8 @@
 //!
 //! Changes:
 //!
+//! - create enum `document_status` (`draft`, `published`, `archived`)
+//! - create enum `user_role` (`admin`, `member`, `guest`)
 //! - create table `users`
 //! - create table `api_keys`
 //! - create table `documents`
@@ -11,7 +13,9 @@
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
-use sea_orm_migration::prelude::*;
+use sea_orm_migration::{
+    prelude::*, sea_orm::DbBackend, sea_query::extension::postgres::Type,
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -19,6 +23,30 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() == DbBackend::Postgres {
+            // Enum types exist on PostgreSQL only; MySQL and SQLite keep the values in the column
+            // type.
+            manager
+                .create_type(
+                    Type::create()
+                        .as_enum(DocumentStatus)
+                        .values(["draft", "published", "archived"])
+                        .to_owned(),
+                )
+                .await?;
+        }
+        if manager.get_database_backend() == DbBackend::Postgres {
+            // Enum types exist on PostgreSQL only; MySQL and SQLite keep the values in the column
+            // type.
+            manager
+                .create_type(
+                    Type::create()
+                        .as_enum(UserRole)
+                        .values(["admin", "member", "guest"])
+                        .to_owned(),
+                )
+                .await?;
+        }
         manager
             .create_table(
                 Table::create()
@@ -297,6 +325,16 @@ impl MigrationTrait for Migration {
         manager.drop_table(Table::drop().table(Documents::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(ApiKeys::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(Users::Table).to_owned()).await?;
+        if manager.get_database_backend() == DbBackend::Postgres {
+            // Enum types exist on PostgreSQL only; MySQL and SQLite keep the values in the column
+            // type.
+            manager.drop_type(Type::drop().name(UserRole).to_owned()).await?;
+        }
+        if manager.get_database_backend() == DbBackend::Postgres {
+            // Enum types exist on PostgreSQL only; MySQL and SQLite keep the values in the column
+            // type.
+            manager.drop_type(Type::drop().name(DocumentStatus).to_owned()).await?;
+        }
         Ok(())
     }
 }
@@ -377,7 +415,7 @@ enum UserPreferences {
 }
 
 #[derive(DeriveIden)]
-struct UserRole;
+struct DocumentStatus;
 
 #[derive(DeriveIden)]
-struct DocumentStatus;
+struct UserRole;
