@@ -8,6 +8,7 @@
 //! live DB ──(introspect)┘
 //! ```
 
+pub mod capture;
 pub mod change;
 pub mod desired;
 pub mod dialect;
@@ -15,6 +16,7 @@ pub mod diff;
 pub mod error;
 pub mod introspect;
 pub mod ir;
+pub mod lint;
 pub mod order;
 pub mod render;
 pub mod reverse;
