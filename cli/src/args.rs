@@ -44,11 +44,13 @@ pub enum Command {
     History,
     /// Apply pending migrations: up to `head` (default), a VERSION, or `+N` steps.
     Upgrade {
+        /// `head`, `+N` (the next N), or a version: its full name or a unique prefix.
         #[arg(default_value = "head", allow_hyphen_values = true)]
         target: String,
     },
     /// Roll back migrations: `-N` steps (default -1), back to a VERSION (kept), or `base`.
     Downgrade {
+        /// `-N` (the last N), `base` (everything), or a version that stays applied.
         #[arg(default_value = "-1", allow_hyphen_values = true)]
         target: String,
     },

@@ -114,39 +114,64 @@ fn validate_sqlite(raw: &str) -> anyhow::Result<String> {
     })
 }
 
-/// The URL with its password replaced by `***`.
+/// The URL with its password replaced by `***`, also when the URL does not parse.
 pub fn redact_url(raw: &str) -> String {
     match url::Url::parse(raw) {
         Ok(mut parsed) if parsed.password().is_some() => {
             if parsed.set_password(Some("***")).is_ok() {
                 parsed.to_string()
             } else {
-                redact_text(raw)
+                redact_text(&redact_userinfo(raw))
             }
         }
-        _ => redact_text(raw),
+        _ => redact_text(&redact_userinfo(raw)),
+    }
+}
+
+/// Where the password of `scheme://user:password@...` is, found by text alone, so
+/// that a URL the parser rejects (bad port, empty host) still has it hidden.
+fn textual_password(raw: &str) -> Option<std::ops::Range<usize>> {
+    let authority_start = raw.find("://")? + 3;
+    let rest = &raw[authority_start..];
+    let rest = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
+    let at = rest.rfind('@')?;
+    let colon = rest[..at].find(':')?;
+    Some(authority_start + colon + 1..authority_start + at)
+}
+
+fn redact_userinfo(raw: &str) -> String {
+    match textual_password(raw) {
+        Some(range) if !range.is_empty() => {
+            let mut out = raw.to_owned();
+            out.replace_range(range, "***");
+            out
+        }
+        _ => raw.to_owned(),
     }
 }
 
 fn remember_secret(raw: &str) {
-    if let Ok(parsed) = url::Url::parse(raw)
-        && let Some(password) = parsed.password()
+    let password = match url::Url::parse(raw) {
+        Ok(parsed) => parsed.password().map(str::to_owned),
+        Err(_) => textual_password(raw).map(|r| raw[r].to_owned()),
+    };
+    let Some(password) = password.filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let mut secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, decoded)) =
+        url::form_urlencoded::parse(format!("p={password}").as_bytes()).next()
     {
-        let mut secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
-        secrets.push(password.to_owned());
-        if let Ok(decoded) = url::form_urlencoded::parse(format!("p={password}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .ok_or(())
-        {
-            secrets.push(decoded);
-        }
+        secrets.push(decoded.into_owned());
     }
+    secrets.push(password);
 }
 
 /// `text` with every password of a resolved URL replaced by `***`.
 pub fn redact_text(text: &str) -> String {
-    let secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    let mut secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    // Longest first, so that a secret containing another is replaced whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     secrets
         .iter()
         .filter(|s| !s.is_empty())
@@ -163,6 +188,18 @@ mod tests {
         assert_eq!(redact_url(url), "postgres://app:***@db:5432/app");
         remember_secret(url);
         assert_eq!(redact_text("failed for s3cret"), "failed for ***");
+    }
+
+    #[test]
+    fn redacts_passwords_of_urls_that_do_not_parse() {
+        assert_eq!(
+            redact_url("postgres://app:pw1@host:notaport/db"),
+            "postgres://app:***@host:notaport/db"
+        );
+        assert_eq!(redact_url("mysql://app:p@w2@/db"), "mysql://app:***@/db");
+        assert_eq!(redact_url("not a url"), "not a url");
+        remember_secret("postgres://app:pw3@bad host:5432/db");
+        assert_eq!(redact_text("x pw3 y"), "x *** y");
     }
 
     #[test]

@@ -1,9 +1,13 @@
 //! Opening the database connection.
 
-use anyhow::Context;
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
 
 use crate::config::{redact_url, validate_url};
+
+/// How long to wait for a first connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Connects to `raw_url`. SQLite gets a single connection, because the runner's
 /// `PRAGMA foreign_keys` must apply to the connection that runs the migration.
@@ -13,7 +17,7 @@ pub async fn connect(raw_url: &str) -> anyhow::Result<DatabaseConnection> {
     options
         .sqlx_logging(true)
         .sqlx_logging_level(tracing::log::LevelFilter::Debug)
-        .connect_timeout(std::time::Duration::from_secs(10));
+        .connect_timeout(CONNECT_TIMEOUT);
     if url.starts_with("sqlite:") {
         // After DDL a cached statement can keep a stale column list, which makes
         // sqlx's SQLite worker panic; migrations run DDL, so no cache.
@@ -24,7 +28,18 @@ pub async fn connect(raw_url: &str) -> anyhow::Result<DatabaseConnection> {
     } else {
         options.max_connections(4).min_connections(1);
     }
-    Database::connect(options)
-        .await
-        .with_context(|| format!("cannot connect to `{}`", redact_url(raw_url)))
+    let shown = redact_url(raw_url);
+    Database::connect(options).await.map_err(|e| match e {
+        // sqlx retries a refused connection until the timeout, then reports only that.
+        DbErr::Conn(RuntimeErr::SqlxError(ref inner))
+            if matches!(**inner, sea_orm::sqlx::Error::PoolTimedOut) =>
+        {
+            anyhow::anyhow!(
+                "cannot connect to `{shown}`: no connection within {} s; is the server running, \
+                 and are the host and port right?",
+                CONNECT_TIMEOUT.as_secs()
+            )
+        }
+        other => anyhow::Error::new(other).context(format!("cannot connect to `{shown}`")),
+    })
 }

@@ -45,8 +45,8 @@ pub struct Project {
 }
 
 /// Parses the command line, runs the command and returns the exit code:
-/// 0 on success, 1 on error (after printing `error: ...`), 2 where a command
-/// documents it (differences found).
+/// 0 on success, 1 on error (after printing `error: ...`). A command line clap
+/// cannot parse exits with clap's usage error code, 2.
 pub fn main(project: Project) -> ExitCode {
     let args = args::Cli::parse();
     output::init_logging(args.global.verbose);

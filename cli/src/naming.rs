@@ -35,10 +35,16 @@ pub fn module_name(
     now: chrono::NaiveDateTime,
 ) -> anyhow::Result<String> {
     let slug = slug(description)?;
+    // Only timestamped names order migrations; `lib`, `seed` and the like do not.
+    let timestamped: Vec<&str> = existing
+        .iter()
+        .map(String::as_str)
+        .filter(|e| is_timestamped(e))
+        .collect();
     let mut stamp = now;
     loop {
         let prefix = stamp.format("m%Y%m%d_%H%M%S").to_string();
-        let newer_than_all = existing.iter().all(|e| e.as_str() < prefix.as_str());
+        let newer_than_all = timestamped.iter().all(|e| *e < prefix.as_str());
         if newer_than_all {
             return Ok(format!("{prefix}_{slug}"));
         }
@@ -47,6 +53,16 @@ pub fn module_name(
             bail!("cannot find a migration name later than the existing ones");
         }
     }
+}
+
+/// Whether `name` starts like `mYYYYMMDD_HHMMSS`.
+fn is_timestamped(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() >= 16
+        && b[0] == b'm'
+        && b[9] == b'_'
+        && b[1..9].iter().all(u8::is_ascii_digit)
+        && b[10..16].iter().all(u8::is_ascii_digit)
 }
 
 #[cfg(test)]
@@ -76,6 +92,11 @@ mod tests {
         );
         assert_eq!(
             module_name("x", &[], now).ok().as_deref(),
+            Some("m20261121_100000_x")
+        );
+        let others = vec!["seed".to_string(), "lib".to_string()];
+        assert_eq!(
+            module_name("x", &others, now).ok().as_deref(),
             Some("m20261121_100000_x")
         );
     }

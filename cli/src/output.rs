@@ -15,15 +15,38 @@ pub fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
 }
 
 /// Prints `error: ...` (the whole context chain on one line, passwords redacted) and returns 1.
 pub fn fail(error: &anyhow::Error) -> ExitCode {
-    let message = crate::config::redact_text(&format!("{error:#}"));
-    eprintln!("error: {message}");
+    eprintln!("error: {}", one_line(error));
     ExitCode::from(1)
+}
+
+/// The context chain joined with `: `, without a cause that merely repeats the
+/// message before it (drivers often print their source inside their own message),
+/// on a single line, passwords redacted.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if !parts
+            .last()
+            .is_some_and(|prev| prev.contains(text.as_str()))
+        {
+            parts.push(text);
+        }
+    }
+    let joined = parts.join(": ");
+    let flat: Vec<&str> = joined
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    crate::config::redact_text(&flat.join(" "))
 }
 
 /// Prints one JSON document on stdout.
@@ -38,4 +61,21 @@ pub fn relative(path: &std::path::Path) -> String {
         .ok()
         .and_then(|cwd| path.strip_prefix(cwd).ok().map(|p| p.display().to_string()))
         .unwrap_or_else(|| path.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_causes_and_newlines_are_dropped() {
+        let inner = anyhow::anyhow!("pool timed out");
+        let error = inner
+            .context("Connection Error: pool timed out")
+            .context("cannot connect\nto `x`");
+        assert_eq!(
+            one_line(&error),
+            "cannot connect to `x`: Connection Error: pool timed out"
+        );
+    }
 }

@@ -50,7 +50,10 @@ pub fn write_module(ctx: &Context<'_>, description: &str, text: &str) -> anyhow:
     let lib_path = dir.join("lib.rs");
     let lib = std::fs::read_to_string(&lib_path)
         .with_context(|| format!("cannot read {}", lib_path.display()))?;
-    let existing = ctx.runner().versions();
+    // The compiled migrations, and the modules already in the folder: an `auto` or
+    // `generate` run a moment ago is not compiled into this binary yet.
+    let mut existing = ctx.runner().versions();
+    existing.extend(modules_in(&dir));
     let name = crate::naming::module_name(description, &existing, chrono::Utc::now().naive_utc())?;
     let new_lib = crate::register::register(&lib, &name)?;
     let path = dir.join(format!("{name}.rs"));
@@ -63,4 +66,24 @@ pub fn write_module(ctx: &Context<'_>, description: &str, text: &str) -> anyhow:
         return Err(e).with_context(|| format!("cannot write {}", lib_path.display()));
     }
     Ok(path)
+}
+
+/// Names of the modules in `dir` (`name.rs` files and `name/` folders), best effort.
+fn modules_in(dir: &std::path::Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let path = entry.path();
+            if path.is_dir() {
+                path.file_name()?.to_str().map(str::to_owned)
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                path.file_stem()?.to_str().map(str::to_owned)
+            } else {
+                None
+            }
+        })
+        .collect()
 }

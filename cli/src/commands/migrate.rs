@@ -8,19 +8,26 @@ use serde_json::json;
 use super::Context;
 
 pub async fn upgrade(ctx: &Context<'_>, target: &str) -> anyhow::Result<ExitCode> {
+    let given = target;
     let target: UpgradeTarget = target.parse()?;
     let db = ctx.connect().await?;
     let quiet = ctx.global.json;
-    let reports = ctx
-        .runner()
+    let runner = ctx.runner();
+    let reports = runner
         .upgrade(&db, &target, |r| progress(quiet, "applied", r))
         .await?;
-    finish(
-        ctx,
-        "applied",
-        &reports,
-        "nothing to apply: the database is up to date",
-    )
+    // "Up to date" only when it is: `upgrade OLD_VERSION` can leave later ones pending.
+    let pending = if reports.is_empty() && target != UpgradeTarget::Head {
+        runner.status(&db).await?.pending.len()
+    } else {
+        0
+    };
+    let nothing = if pending == 0 {
+        "nothing to apply: the database is up to date".to_owned()
+    } else {
+        format!("nothing to apply up to `{given}`; {pending} later migration(s) still pending")
+    };
+    finish(ctx, "applied", &reports, &nothing)
 }
 
 pub async fn downgrade(ctx: &Context<'_>, target: &str) -> anyhow::Result<ExitCode> {
