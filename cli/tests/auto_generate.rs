@@ -66,7 +66,7 @@ fn auto_on_an_up_to_date_database_says_no_changes_and_writes_nothing() {
     assert_eq!(
         s.run(&["auto", "nothing", "--json", "--migration-dir", &d])
             .json(),
-        json!({"changes": [], "summary": [], "file": null})
+        json!({"changes": [], "summary": [], "hazards": [], "preflight": [], "file": null})
     );
     assert_eq!(files(&dir), ["lib.rs"]);
     assert_eq!(read(&dir.join("lib.rs")), lib_before);
@@ -90,6 +90,8 @@ fn auto_writes_and_registers_a_module_for_a_dropped_index() {
         [
             "1 change(s):",
             "  + index idx-documents-owner_id on documents (owner_id)",
+            "hazards (1), also written in the file:",
+            "  LK001 info: building index idx-documents-owner_id on existing table documents blocks writes to it on PostgreSQL (CREATE INDEX without CONCURRENTLY)",
             &wrote(&s, &stem),
             "review it, then run `db-migrate upgrade`",
         ]
@@ -124,6 +126,10 @@ fn auto_json_reports_the_changes_and_the_file() {
     assert_eq!(changes[0]["table"]["columns"][1]["name"], "name");
     assert_registered(&dir, &stem);
     assert!(text.contains("drop_table"), "{text}");
+    // Dropping a table loses its data: the hazard is reported and written in the file.
+    assert_eq!(report["hazards"][0]["code"], "DL001", "{report}");
+    assert_eq!(report["hazards"][0]["table"], "extra", "{report}");
+    assert!(text.contains("// DL001 danger:"), "{text}");
 }
 
 #[test]

@@ -38,13 +38,20 @@ pub async fn run(
         .context("cannot read the database schema")?;
     let changes = schema_diff::diff(&actual, &desired, dialect, &options);
     let summary: Vec<String> = changes.iter().map(|c| c.describe()).collect();
+    let lint_options = schema_diff::lint::LintOptions {
+        dialect: Some(dialect),
+    };
+    let hazards = schema_diff::lint::lint_with(&changes, &actual, &lint_options);
+    let preflight = schema_diff::lint::preflight(&db, &changes)
+        .await
+        .context("cannot count the rows the changes would affect")?;
 
     let file = if changes.is_empty() {
         None
     } else {
         let options = schema_diff::render::RenderOptions {
             description: description.to_owned(),
-            hazards: Vec::new(),
+            hazards: schema_diff::lint::comment_lines(&hazards),
         };
         let text = schema_diff::render::render_migration(&changes, &options)?;
         Some(super::generate::write_module(ctx, description, &text)?)
@@ -54,12 +61,26 @@ pub async fn run(
         crate::output::json(&json!({
             "changes": changes,
             "summary": summary,
+            "hazards": hazards,
+            "preflight": preflight,
             "file": file,
         }))?;
     } else if let Some(path) = &file {
         println!("{} change(s):", changes.len());
         for line in &summary {
             println!("  {line}");
+        }
+        if !hazards.is_empty() {
+            println!("hazards ({}), also written in the file:", hazards.len());
+            for hazard in &hazards {
+                println!("  {hazard}");
+            }
+        }
+        if !preflight.is_empty() {
+            println!("on this database's data:");
+            for hazard in &preflight {
+                println!("  {hazard}");
+            }
         }
         println!("wrote {}", crate::output::relative(path));
         println!("review it, then run `db-migrate upgrade`");
