@@ -26,22 +26,25 @@ pub async fn install(db: &impl ConnectionTrait) -> Result<(), DbErr> {
 
 /// Whether the history table exists.
 pub async fn exists(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    table_exists(db, HISTORY_TABLE).await
+}
+
+/// Whether the table `name` exists in the connection's current database/schema.
+pub async fn table_exists(db: &impl ConnectionTrait, name: &str) -> Result<bool, DbErr> {
     let backend = db.get_database_backend();
     let sql = match backend {
-        DbBackend::Sqlite => {
-            "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = 'seaql_migrations'"
-        }
+        DbBackend::Sqlite => "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = ?",
         DbBackend::Postgres => {
             "SELECT COUNT(*) FROM pg_catalog.pg_tables \
-             WHERE schemaname = current_schema() AND tablename = 'seaql_migrations'"
+             WHERE schemaname = current_schema() AND tablename = $1"
         }
         _ => {
             "SELECT COUNT(*) FROM information_schema.tables \
-             WHERE table_schema = DATABASE() AND table_name = 'seaql_migrations'"
+             WHERE table_schema = DATABASE() AND table_name = ?"
         }
     };
     let row = db
-        .query_one_raw(Statement::from_string(backend, sql))
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, [name.into()]))
         .await?
         .ok_or_else(|| DbErr::Custom("no answer to a COUNT query".into()))?;
     let count: i64 = row.try_get_by_index(0)?;

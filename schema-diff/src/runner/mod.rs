@@ -6,6 +6,7 @@
 //! DDL is transactional (PostgreSQL, SQLite), and on SQLite with foreign keys off
 //! (checked again before commit) so that table rebuilds keep child rows.
 
+pub mod companion;
 mod history;
 mod target;
 
