@@ -74,7 +74,7 @@ pub async fn read(db: &impl ConnectionTrait) -> Result<Vec<AppliedMigration>, Db
 
 /// Records `version` as applied now.
 pub async fn insert(db: &impl ConnectionTrait, version: &str) -> Result<(), DbErr> {
-    let now = chrono_free_now();
+    let now = now();
     let stmt = Query::insert()
         .into_table(Alias::new(HISTORY_TABLE))
         .columns([Alias::new("version"), Alias::new("applied_at")])
@@ -119,7 +119,8 @@ pub async fn check_sqlite_foreign_keys(db: &impl ConnectionTrait) -> Result<(), 
     )))
 }
 
-fn chrono_free_now() -> i64 {
+/// Unix time in seconds.
+pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

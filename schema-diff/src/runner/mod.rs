@@ -137,6 +137,7 @@ impl Runner {
         let status = self.checked_status(db).await?;
         let plan = target.plan(&self.versions(), &status.pending)?;
         history::install(db).await?;
+        companion::install(db).await?;
         let mut reports = Vec::new();
         for version in plan {
             let report = self.run_one(db, &version, Direction::Up).await?;
@@ -156,6 +157,9 @@ impl Runner {
         let status = self.checked_status(db).await?;
         let applied: Vec<String> = status.applied.iter().map(|a| a.version.clone()).collect();
         let plan = target.plan(&self.versions(), &applied)?;
+        if !plan.is_empty() {
+            companion::install(db).await?;
+        }
         let mut reports = Vec::new();
         for version in plan {
             let report = self.run_one(db, &version, Direction::Down).await?;
@@ -189,6 +193,15 @@ impl Runner {
             })?;
         let started = Instant::now();
         let backend = db.get_database_backend();
+        let record = Record {
+            version,
+            checksum: match direction {
+                Direction::Up => migration_checksum(migration.as_ref(), backend).await,
+                Direction::Down => None,
+            },
+            started_at: history::now(),
+            started,
+        };
         let use_transaction = migration
             .use_transaction()
             .unwrap_or(matches!(backend, DbBackend::Postgres | DbBackend::Sqlite));
@@ -209,7 +222,7 @@ impl Runner {
                 if backend == DbBackend::Sqlite {
                     history::check_sqlite_foreign_keys(&txn).await?;
                 }
-                direction.record(&txn, version).await
+                direction.record(&txn, &record).await
             }
             .await;
             match outcome {
@@ -222,7 +235,7 @@ impl Runner {
         } else {
             let manager = SchemaManager::new(db);
             match direction.run(migration.as_ref(), &manager).await {
-                Ok(()) => direction.record(db, version).await,
+                Ok(()) => direction.record(db, &record).await,
                 Err(e) => Err(e),
             }
         };
@@ -255,10 +268,49 @@ impl Direction {
         }
     }
 
-    async fn record(self, db: &impl ConnectionTrait, version: &str) -> Result<(), DbErr> {
+    async fn record(self, db: &impl ConnectionTrait, record: &Record<'_>) -> Result<(), DbErr> {
         match self {
-            Direction::Up => history::insert(db, version).await,
-            Direction::Down => history::delete(db, version).await,
+            Direction::Up => {
+                history::insert(db, record.version).await?;
+                let row = companion::CompanionRow {
+                    version: record.version.to_owned(),
+                    checksum: record.checksum.clone(),
+                    state: companion::MigrationState::Applied,
+                    started_at: record.started_at,
+                    finished_at: Some(history::now()),
+                    duration_ms: Some(record.started.elapsed().as_millis() as i64),
+                    error: None,
+                };
+                companion::upsert(db, &row).await
+            }
+            Direction::Down => {
+                history::delete(db, record.version).await?;
+                companion::remove(db, record.version).await
+            }
+        }
+    }
+}
+
+/// What is written about one migration run.
+struct Record<'a> {
+    version: &'a str,
+    checksum: Option<String>,
+    started_at: i64,
+    started: Instant,
+}
+
+/// The checksum of the SQL `migration.up` sends on `backend`, captured without
+/// running it; `None` when it cannot be captured (a migration that reads the
+/// database, such as `manager.has_table`).
+pub async fn migration_checksum(
+    migration: &dyn MigrationTrait,
+    backend: DbBackend,
+) -> Option<String> {
+    match crate::capture::capture_up_sql(migration, backend).await {
+        Ok(statements) => Some(crate::capture::checksum(&statements)),
+        Err(e) => {
+            tracing::debug!(version = migration.name(), error = %e, "no checksum");
+            None
         }
     }
 }
