@@ -26,7 +26,12 @@ pub async fn connect(raw_url: &str) -> anyhow::Result<DatabaseConnection> {
             .min_connections(1)
             .map_sqlx_sqlite_opts(|o| o.statement_cache_capacity(0));
     } else {
-        options.max_connections(4).min_connections(1);
+        // Cached plans go stale when a migration changes a table they read.
+        options
+            .max_connections(4)
+            .min_connections(1)
+            .map_sqlx_postgres_opts(|o| o.statement_cache_capacity(0))
+            .map_sqlx_mysql_opts(|o| o.statement_cache_capacity(0));
     }
     let shown = redact_url(raw_url);
     Database::connect(options).await.map_err(|e| match e {

@@ -18,7 +18,7 @@ pub enum Backend {
 
 impl Backend {
     /// The backends the convergence suite covers.
-    pub const ALL: [Backend; 1] = [Backend::Sqlite];
+    pub const ALL: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
 
     fn server_url(self) -> Option<String> {
         match self {
@@ -72,7 +72,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
             .min_connections(1)
             .map_sqlx_sqlite_opts(|o| o.statement_cache_capacity(0));
     } else {
-        options.max_connections(2);
+        options
+            .max_connections(2)
+            .map_sqlx_postgres_opts(|o| o.statement_cache_capacity(0))
+            .map_sqlx_mysql_opts(|o| o.statement_cache_capacity(0));
     }
     Database::connect(options).await
 }

@@ -131,10 +131,19 @@ impl ColumnExt for Column {
 
 /// A schema of `tables` (sorted).
 pub fn schema(tables: Vec<Table>) -> Schema {
-    let mut s = Schema {
-        tables,
-        enums: Vec::new(),
-    };
+    // The enum types its columns use, as the entities' schema has them.
+    let mut enums: Vec<EnumType> = Vec::new();
+    for column in tables.iter().flat_map(|t| &t.columns) {
+        if let ColumnType::Enum { name, variants } = &column.ty
+            && !enums.iter().any(|e| &e.name == name)
+        {
+            enums.push(EnumType {
+                name: name.clone(),
+                values: variants.clone(),
+            });
+        }
+    }
+    let mut s = Schema { tables, enums };
     s.sort();
     s
 }
