@@ -7,5 +7,6 @@ pub mod cases;
 pub mod converge;
 pub mod every_change;
 pub mod interpreted;
+pub mod kitchen;
 
 pub use backend::{Backend, Scratch};
