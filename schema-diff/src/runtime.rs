@@ -10,7 +10,9 @@
 //! - [`replace_primary_key`]: the primary key's constraint name is read from the catalog;
 //! - [`add_unique_constraint`] / [`drop_unique_constraint`]: the per-backend spelling of a
 //!   unique constraint on an existing table;
-//! - [`recreate_postgres_enum`]: PostgreSQL cannot drop or reorder enum values.
+//! - [`recreate_postgres_enum`]: PostgreSQL cannot drop or reorder enum values;
+//! - [`drop_foreign_key`]: MySQL leaves the index it made for a foreign key behind;
+//! - [`alter_mysql_enum_columns`]: MySQL keeps enum values in each column.
 //!
 //! [`crate::statements::apply`] calls the same helpers, so both paths stay alike.
 
@@ -268,6 +270,94 @@ pub async fn drop_unique_constraint(
         _ => format!("DROP INDEX {}", quote(name)),
     };
     exec(manager.get_connection(), &sql).await
+}
+
+/// Gives every MySQL/MariaDB column declared `ENUM(from...)` (exactly those values,
+/// in that order) the values `to`, keeping its nullability and default. MySQL enums
+/// have no type name, so a migration that changes a named enum finds its columns
+/// by their values. Does nothing on other backends.
+pub async fn alter_mysql_enum_columns(
+    manager: &SchemaManager<'_>,
+    from: &[&str],
+    to: &[&str],
+) -> Result<(), DbErr> {
+    if manager.get_database_backend() != DbBackend::MySql {
+        return Ok(());
+    }
+    let enum_type = |values: &[&str]| {
+        let quoted: Vec<String> = values.iter().map(|v| mysql_string(v)).collect();
+        format!("enum({})", quoted.join(","))
+    };
+    let conn = manager.get_connection();
+    let sql = "SELECT CAST(TABLE_NAME AS CHAR), CAST(COLUMN_NAME AS CHAR), CAST(IS_NULLABLE AS CHAR), \
+               CAST(COLUMN_DEFAULT AS CHAR) FROM information_schema.COLUMNS \
+               WHERE TABLE_SCHEMA = DATABASE() AND DATA_TYPE = 'enum' AND COLUMN_TYPE = ?";
+    let stmt = Statement::from_sql_and_values(DbBackend::MySql, sql, [enum_type(from).into()]);
+    let rows = conn.query_all_raw(stmt).await?;
+    for row in rows {
+        let table: String = row.try_get_by_index(0)?;
+        let column: String = row.try_get_by_index(1)?;
+        let nullable: String = row.try_get_by_index(2)?;
+        let default: Option<String> = row.try_get_by_index(3)?;
+        let mut sql = format!(
+            "ALTER TABLE {} MODIFY COLUMN {} {} {}",
+            quote_mysql(&table),
+            quote_mysql(&column),
+            enum_type(to),
+            if nullable == "YES" {
+                "NULL"
+            } else {
+                "NOT NULL"
+            }
+        );
+        match default.as_deref() {
+            // MariaDB reports NULL and quoted literals; MySQL reports bare values.
+            None | Some("NULL") => {}
+            Some(quoted) if quoted.starts_with('\'') => sql.push_str(&format!(" DEFAULT {quoted}")),
+            Some(bare) => sql.push_str(&format!(" DEFAULT {}", mysql_string(bare))),
+        }
+        exec(conn, &sql).await?;
+    }
+    Ok(())
+}
+
+fn mysql_string(value: &str) -> String {
+    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+/// Drops the foreign key `name` of `table`. On MySQL/MariaDB it also drops the index
+/// InnoDB created for the key on its own (non-unique, with the key's name), which would
+/// otherwise stay behind as an index nobody declared; re-adding the key recreates it.
+pub async fn drop_foreign_key(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    name: &str,
+) -> Result<(), DbErr> {
+    let stmt = sea_query::ForeignKey::drop()
+        .name(name)
+        .table(Alias::new(table))
+        .to_owned();
+    manager.drop_foreign_key(stmt).await?;
+    if manager.get_database_backend() != DbBackend::MySql {
+        return Ok(());
+    }
+    let conn = manager.get_connection();
+    let sql = "SELECT COUNT(*) FROM information_schema.STATISTICS \
+               WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ? AND NON_UNIQUE = 1";
+    let stmt = Statement::from_sql_and_values(DbBackend::MySql, sql, [table.into(), name.into()]);
+    let left_behind = match conn.query_one_raw(stmt).await? {
+        Some(row) => row.try_get_by_index::<i64>(0)? > 0,
+        None => false,
+    };
+    if left_behind {
+        let sql = format!(
+            "ALTER TABLE {} DROP INDEX {}",
+            quote_mysql(table),
+            quote_mysql(name)
+        );
+        exec(conn, &sql).await?;
+    }
+    Ok(())
 }
 
 /// Gives the PostgreSQL enum type `name` exactly `values`, in order, when values are

@@ -34,10 +34,13 @@ use crate::{Change, runtime};
 /// the owning table and is not needed by any backend.
 pub fn column_def(_table: &str, column: &Column) -> ColumnDef {
     let mut def = vocab::typed_column_def(&column.name, &column.ty);
-    if column.nullable {
-        def.null();
-    } else {
-        def.not_null();
+    // A generated column's nullability follows its expression (MariaDB rejects both).
+    if column.generated.is_none() {
+        if column.nullable {
+            def.null();
+        } else {
+            def.not_null();
+        }
     }
     if column.auto_increment {
         def.auto_increment();
@@ -285,13 +288,7 @@ async fn run(manager: &SchemaManager<'_>, op: &Op) -> Result<(), DbErr> {
             let stmt = create_foreign_key(table, foreign_key);
             manager.create_foreign_key(stmt).await
         }
-        Op::DropForeignKey { table, name } => {
-            let stmt = SeaForeignKey::drop()
-                .name(name)
-                .table(Alias::new(table))
-                .to_owned();
-            manager.drop_foreign_key(stmt).await
-        }
+        Op::DropForeignKey { table, name } => runtime::drop_foreign_key(manager, table, name).await,
         Op::ReplacePrimaryKey { table, columns } => {
             let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
             runtime::replace_primary_key(manager, table, &columns).await
@@ -312,6 +309,11 @@ async fn run(manager: &SchemaManager<'_>, op: &Op) -> Result<(), DbErr> {
         Op::RecreateEnum(enum_type) => {
             let values: Vec<&str> = enum_type.values.iter().map(String::as_str).collect();
             runtime::recreate_postgres_enum(manager, &enum_type.name, &values).await
+        }
+        Op::AlterMySqlEnumColumns { from, to } => {
+            let from: Vec<&str> = from.iter().map(String::as_str).collect();
+            let to: Vec<&str> = to.iter().map(String::as_str).collect();
+            runtime::alter_mysql_enum_columns(manager, &from, &to).await
         }
         Op::RebuildSqlite {
             table,
@@ -415,6 +417,9 @@ fn op_sql(op: &Op, dialect: Dialect) -> Vec<String> {
         Op::RecreateEnum(enum_type) => one(format!(
             "-- runtime::recreate_postgres_enum({}, {:?})",
             enum_type.name, enum_type.values
+        )),
+        Op::AlterMySqlEnumColumns { from, to } => one(format!(
+            "-- runtime::alter_mysql_enum_columns({from:?}, {to:?})"
         )),
         Op::RebuildSqlite {
             table,

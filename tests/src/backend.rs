@@ -18,7 +18,7 @@ pub enum Backend {
 
 impl Backend {
     /// The backends the convergence suite covers.
-    pub const ALL: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
+    pub const ALL: [Backend; 3] = [Backend::Sqlite, Backend::Postgres, Backend::MySql];
 
     fn server_url(self) -> Option<String> {
         match self {
@@ -86,7 +86,11 @@ impl Scratch {
     pub async fn new(backend: Backend, label: &str) -> Option<Scratch> {
         let name = unique_name(&format!(
             "dbm_{}",
-            label.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+            label
+                .chars()
+                .take(24)
+                .collect::<String>()
+                .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
         ));
         match backend {
             Backend::Sqlite => {

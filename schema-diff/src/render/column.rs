@@ -18,7 +18,9 @@ pub(super) fn column_def(
     primary_key: bool,
 ) -> TokenStream {
     let mut def = typed_new(ctx, table, column);
-    def.extend(null_tokens(column));
+    if column.generated.is_none() {
+        def.extend(null_tokens(column));
+    }
     if column.auto_increment {
         def.extend(quote! { .auto_increment() });
     }

@@ -150,9 +150,7 @@ fn op_tokens(ctx: &mut Ctx, op: &Op) -> TokenStream {
             manager_call(ctx, "create_foreign_key", quote! { #fk.to_owned() })
         }
         Op::DropForeignKey { table, name } => {
-            let t = ctx.names.table(table);
-            let stmt = quote! { ForeignKey::drop().name(#name).table(#t).to_owned() };
-            manager_call(ctx, "drop_foreign_key", stmt)
+            helper(ctx, "drop_foreign_key", quote! { #table, #name })
         }
         Op::ReplacePrimaryKey { table, columns } => helper(
             ctx,
@@ -190,6 +188,11 @@ fn op_tokens(ctx: &mut Ctx, op: &Op) -> TokenStream {
             let stmt = quote! { Type::alter().name(#name).add_value(#value)#placement };
             manager_call(ctx, "alter_type", stmt)
         }
+        Op::AlterMySqlEnumColumns { from, to } => helper(
+            ctx,
+            "alter_mysql_enum_columns",
+            quote! { &[#(#from),*], &[#(#to),*] },
+        ),
         Op::RecreateEnum(enum_type) => {
             let name = &enum_type.name;
             let values = &enum_type.values;

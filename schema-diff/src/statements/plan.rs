@@ -113,6 +113,11 @@ pub(crate) enum Op {
     },
     /// `runtime::recreate_postgres_enum`.
     RecreateEnum(EnumType),
+    /// `runtime::alter_mysql_enum_columns`: MySQL keeps enum values in each column.
+    AlterMySqlEnumColumns {
+        from: Vec<String>,
+        to: Vec<String>,
+    },
     /// `runtime::rebuild_sqlite_table`.
     RebuildSqlite {
         table: Table,
@@ -277,7 +282,24 @@ fn plan_change(change: &Change, nodes: &mut Vec<Node>, nested: bool) {
         Change::DropEnum { enum_type } => {
             push_postgres_enum(nodes, vec![op(Op::DropEnum(enum_type.name.clone()))]);
         }
-        Change::AlterEnum { from, to } => push_postgres_enum(nodes, plan_alter_enum(from, to)),
+        Change::AlterEnum { from, to } => {
+            push_postgres_enum(nodes, plan_alter_enum(from, to));
+            nodes.push(Node::If {
+                dialect: Dialect::MySql,
+                then: vec![
+                    Node::Comment(format!(
+                        "MySQL keeps enum values in each column: the columns declared with the \
+                         values of `{}` get the new ones.",
+                        from.name
+                    )),
+                    Node::Op(Op::AlterMySqlEnumColumns {
+                        from: from.values.clone(),
+                        to: to.values.clone(),
+                    }),
+                ],
+                otherwise: Vec::new(),
+            });
+        }
         Change::RebuildTable { from, to, changes } => plan_rebuild(from, to, changes, nodes),
     }
 }

@@ -283,7 +283,13 @@ fn enums_run_on_postgres_only() {
             r#"ALTER TYPE "status" ADD VALUE 'paused' AFTER 'active'"#,
         ]
     );
-    assert!(preview_sql(&add, DbBackend::MySql).is_empty());
+    assert_eq!(
+        preview_sql(&add, DbBackend::MySql),
+        [
+            r#"-- runtime::alter_mysql_enum_columns(["active", "gone"], ["new", "active", "paused", "gone"])"#
+        ]
+    );
+    assert!(preview_sql(&add, DbBackend::Sqlite).is_empty());
     let remove = [Change::AlterEnum { from: to, to: from }];
     assert_eq!(
         preview_sql(&remove, DbBackend::Postgres),
