@@ -47,12 +47,49 @@ pub enum Command {
         /// `head`, `+N` (the next N), or a version: its full name or a unique prefix.
         #[arg(default_value = "head", allow_hyphen_values = true)]
         target: String,
+        /// Print the SQL each migration would send on this database; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        lock: LockFlags,
     },
     /// Roll back migrations: `-N` steps (default -1), back to a VERSION (kept), or `base`.
     Downgrade {
         /// `-N` (the last N), `base` (everything), or a version that stays applied.
         #[arg(default_value = "-1", allow_hyphen_values = true)]
         target: String,
+        /// Print the SQL each migration would send on this database; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        lock: LockFlags,
+    },
+    /// Record one migration as fully applied or fully rolled back, without running
+    /// it (after a failure outside a transaction, e.g. on MySQL).
+    Resolve {
+        /// The version: its full name or a unique prefix.
+        #[arg(value_name = "VERSION")]
+        migration: String,
+        /// It is fully applied now: record it as applied.
+        #[arg(
+            long,
+            conflicts_with = "rolled_back",
+            required_unless_present = "rolled_back"
+        )]
+        applied: bool,
+        /// It is fully undone now: remove it from the history.
+        #[arg(long)]
+        rolled_back: bool,
+        #[command(flatten)]
+        lock: LockFlags,
+    },
+    /// Mark the database as being at a version without running anything: every
+    /// migration up to it recorded as applied, every later one removed.
+    Stamp {
+        /// A version (full name or unique prefix), `head`, or `base` (nothing applied).
+        target: String,
+        #[command(flatten)]
+        lock: LockFlags,
     },
     /// Write an empty migration module and register it.
     Generate {
@@ -65,7 +102,59 @@ pub enum Command {
         description: String,
         #[command(flatten)]
         compare: CompareFlags,
+        /// A rename, answered in advance: `TABLE.OLD=NEW` (a column) or `OLD=NEW` (a table).
+        #[arg(long = "rename", value_name = "OLD=NEW")]
+        renames: Vec<String>,
     },
+    /// Print the SQL of a range of migrations for a backend, without any database.
+    Sql {
+        /// `FROM:TO` (versions, unique prefixes, `base`, `head`; default `base:head`),
+        /// or one VERSION. FROM after TO prints the down SQL, newest first.
+        #[arg(default_value = "base:head")]
+        range: String,
+        /// `postgres`, `mysql` or `sqlite` (default: the configured URL's scheme).
+        #[arg(long, value_name = "BACKEND")]
+        backend: Option<String>,
+    },
+    /// Show how the database differs from the entities (or another database).
+    Diff {
+        /// The current side: this database URL instead of the configured one.
+        #[arg(long, value_name = "URL")]
+        from: Option<String>,
+        /// The wanted side: this database URL instead of the entities.
+        #[arg(long, value_name = "URL")]
+        to: Option<String>,
+        #[command(flatten)]
+        compare: CompareFlags,
+    },
+    /// CI gate: migrations vs entities (replayed on a scratch database), pending,
+    /// edited or unknown history, lint hazards. Exit 2 when a problem is found.
+    Check {
+        /// Pending migrations on the database are a problem too.
+        #[arg(long)]
+        fail_on_pending: bool,
+        /// Lint hazards at or above this severity (info, warning, danger) are problems.
+        #[arg(long, value_name = "SEVERITY")]
+        deny: Option<schema_diff::lint::Severity>,
+    },
+    /// Check the database against the code: checksums, history, schema vs entities.
+    /// Exit 2 when a problem is found.
+    Verify,
+}
+
+/// The migration lock's wait.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct LockFlags {
+    /// How long to wait for another run's migration lock, in seconds (0: do not wait).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub lock_timeout: u64,
+}
+
+impl LockFlags {
+    /// The wait as a duration.
+    pub fn timeout(self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.lock_timeout)
+    }
 }
 
 /// Alembic's `compare_type` and `compare_server_default`, both on by default.

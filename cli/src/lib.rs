@@ -29,6 +29,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use sea_orm_migration::MigrationTrait;
 
+pub use commands::check::{
+    CheckOptions, EditedMigration, FoundHazard, HazardSource, Report, SCRATCH_PREFIX,
+    UnfinishedMigration, check_report,
+};
+pub use commands::verify::verify_report;
 pub use config::redact_url;
 pub use schema_diff::desired::EntityStatements;
 

@@ -6,7 +6,8 @@
 //!    use the normalized copies; emitted changes carry the *original* objects
 //!    (desired side for new objects, actual side for old ones), found by name
 //!    for tables and columns and by position for indexes and foreign keys.
-//! 2. **Renames** from `renamed_from` hints (tables and columns) become
+//! 2. **Renames** from `renamed_from` hints (tables and columns, and the
+//!    [`RenameHints`] given to [`diff_with_hints`]) become
 //!    `RenameTable` / `RenameColumn`, and are applied to the actual side, so
 //!    everything after matches by name and names objects by their new names.
 //! 3. **Compare** enums, tables, columns, primary keys, indexes and foreign
@@ -29,6 +30,8 @@ mod test_util;
 #[cfg(test)]
 mod tests_detect;
 #[cfg(test)]
+mod tests_hints;
+#[cfg(test)]
 mod tests_order;
 #[cfg(test)]
 mod tests_rebuild;
@@ -36,6 +39,8 @@ mod tests_rebuild;
 use std::collections::HashSet;
 
 use crate::{Change, Dialect, Schema};
+
+pub use renames::{RenameHints, rename_candidates};
 
 /// What the differ compares, as Alembic's `compare_type` and `compare_server_default`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +68,22 @@ struct Context<'a> {
     /// Names of the named enum types on either side: columns of such a type
     /// compare by the type's name only (its values are diffed as `AlterEnum`).
     named_enums: HashSet<&'a str>,
+}
+
+/// [`diff`] with renames decided outside the entities (a `--rename` flag, a
+/// confirmed prompt): each hint acts exactly as the matching `renamed_from`
+/// declaration in `desired` would (see [`RenameHints::apply`]).
+pub fn diff_with_hints(
+    actual: &Schema,
+    desired: &Schema,
+    dialect: Dialect,
+    options: &DiffOptions,
+    hints: &RenameHints,
+) -> Vec<Change> {
+    if hints.is_empty() {
+        return diff(actual, desired, dialect, options);
+    }
+    diff(actual, &hints.apply(desired), dialect, options)
 }
 
 /// The changes that turn `actual` into `desired`, ordered so they can run as listed.

@@ -1,4 +1,4 @@
-//! `db-migrate upgrade` and `db-migrate downgrade`.
+//! `db-migrate upgrade` and `db-migrate downgrade`, under the migration lock.
 
 use std::process::ExitCode;
 
@@ -6,13 +6,15 @@ use schema_diff::runner::{DowngradeTarget, RunReport, UpgradeTarget};
 use serde_json::json;
 
 use super::Context;
+use crate::args::LockFlags;
 
-pub async fn upgrade(ctx: &Context<'_>, target: &str) -> anyhow::Result<ExitCode> {
+/// Applies pending migrations up to `target`.
+pub async fn upgrade(ctx: &Context<'_>, target: &str, lock: LockFlags) -> anyhow::Result<ExitCode> {
     let given = target;
     let target: UpgradeTarget = target.parse()?;
     let db = ctx.connect().await?;
     let quiet = ctx.global.json;
-    let runner = ctx.runner();
+    let runner = ctx.runner().with_lock_timeout(lock.timeout());
     let reports = runner
         .upgrade(&db, &target, |r| progress(quiet, "applied", r))
         .await?;
@@ -30,12 +32,18 @@ pub async fn upgrade(ctx: &Context<'_>, target: &str) -> anyhow::Result<ExitCode
     finish(ctx, "applied", &reports, &nothing)
 }
 
-pub async fn downgrade(ctx: &Context<'_>, target: &str) -> anyhow::Result<ExitCode> {
+/// Rolls back applied migrations down to `target`.
+pub async fn downgrade(
+    ctx: &Context<'_>,
+    target: &str,
+    lock: LockFlags,
+) -> anyhow::Result<ExitCode> {
     let target: DowngradeTarget = target.parse()?;
     let db = ctx.connect().await?;
     let quiet = ctx.global.json;
     let reports = ctx
         .runner()
+        .with_lock_timeout(lock.timeout())
         .downgrade(&db, &target, |r| progress(quiet, "rolled back", r))
         .await?;
     finish(ctx, "rolled_back", &reports, "nothing to roll back")

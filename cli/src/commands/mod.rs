@@ -1,10 +1,17 @@
 //! The commands.
 
 mod auto;
+pub(crate) mod check;
+mod diff;
+mod dry_run;
 mod generate;
 mod history;
 mod migrate;
+mod repair;
+mod scratch;
+mod sql;
 mod status;
+pub(crate) mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,12 +61,45 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Status => status::run(&ctx).await,
         Command::History => history::run(&ctx).await,
-        Command::Upgrade { target } => migrate::upgrade(&ctx, target).await,
-        Command::Downgrade { target } => migrate::downgrade(&ctx, target).await,
+        Command::Upgrade {
+            target,
+            dry_run: true,
+            ..
+        } => dry_run::upgrade(&ctx, target).await,
+        Command::Downgrade {
+            target,
+            dry_run: true,
+            ..
+        } => dry_run::downgrade(&ctx, target).await,
+        Command::Upgrade { target, lock, .. } => migrate::upgrade(&ctx, target, *lock).await,
+        Command::Downgrade { target, lock, .. } => migrate::downgrade(&ctx, target, *lock).await,
+        Command::Resolve {
+            migration,
+            applied,
+            lock,
+            ..
+        } => repair::resolve(&ctx, migration, *applied, *lock).await,
+        Command::Stamp { target, lock } => repair::stamp(&ctx, target, *lock).await,
         Command::Generate { description } => generate::run(&ctx, description).await,
         Command::Auto {
             description,
             compare,
-        } => auto::run(&ctx, description, compare.options()).await,
+            renames,
+        } => auto::run(&ctx, description, compare.options(), renames).await,
+        Command::Sql { range, backend } => sql::run(&ctx, range, backend.as_deref()).await,
+        Command::Diff { from, to, compare } => {
+            diff::run(&ctx, from.as_deref(), to.as_deref(), compare.options()).await
+        }
+        Command::Check {
+            fail_on_pending,
+            deny,
+        } => {
+            let options = check::CheckOptions {
+                fail_on_pending: *fail_on_pending,
+                deny: *deny,
+            };
+            check::run(&ctx, options).await
+        }
+        Command::Verify => verify::run(&ctx).await,
     }
 }

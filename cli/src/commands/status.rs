@@ -9,12 +9,26 @@ use super::Context;
 pub async fn run(ctx: &Context<'_>) -> anyhow::Result<ExitCode> {
     let db = ctx.connect().await?;
     let status = ctx.runner().status(&db).await?;
+    let backend = sea_orm::ConnectionTrait::get_database_backend(&db);
     if ctx.global.json {
+        let dirty: Vec<_> = status
+            .dirty
+            .iter()
+            .map(|row| {
+                json!({
+                    "version": row.version,
+                    "state": row.state.as_str(),
+                    "started_at": schema_diff::runner::format_unix(row.started_at),
+                    "error": row.error.as_deref().map(crate::config::redact_text),
+                })
+            })
+            .collect();
         crate::output::json(&json!({
             "current": status.current,
             "head": status.head,
             "pending": status.pending,
             "unknown": status.unknown,
+            "dirty": dirty,
         }))?;
     } else {
         println!("current: {}", status.current.as_deref().unwrap_or("(none)"));
@@ -31,6 +45,16 @@ pub async fn run(ctx: &Context<'_>) -> anyhow::Result<ExitCode> {
             println!("applied but not in the code ({}):", status.unknown.len());
             for v in &status.unknown {
                 println!("  {v}");
+            }
+        }
+        if !status.dirty.is_empty() {
+            println!(
+                "dirty ({}): upgrade and downgrade refuse until each is resolved:",
+                status.dirty.len()
+            );
+            for row in &status.dirty {
+                let message = schema_diff::runner::dirty_message(row, backend);
+                println!("  {}", crate::config::redact_text(&message));
             }
         }
     }

@@ -24,15 +24,26 @@ pub enum MigrationState {
     Applied,
     /// Failed where DDL is not transactional: part of it may have run.
     Failed,
+    /// A rollback started and did not finish where DDL is not transactional:
+    /// part of `down` may have run (its `seaql_migrations` row still exists).
+    RollingBack,
 }
 
 impl MigrationState {
-    fn as_str(self) -> &'static str {
+    /// The text stored in the table (and printed): `started`, `applied`, ...
+    pub fn as_str(self) -> &'static str {
         match self {
             MigrationState::Started => "started",
             MigrationState::Applied => "applied",
             MigrationState::Failed => "failed",
+            MigrationState::RollingBack => "rolling_back",
         }
+    }
+
+    /// Whether the migration is in an unknown state: started, failed, or rolling
+    /// back without finishing. `upgrade` and `downgrade` refuse to run then.
+    pub fn is_dirty(self) -> bool {
+        self != MigrationState::Applied
     }
 
     fn parse(text: &str) -> Result<Self, DbErr> {
@@ -40,6 +51,7 @@ impl MigrationState {
             "started" => Ok(MigrationState::Started),
             "applied" => Ok(MigrationState::Applied),
             "failed" => Ok(MigrationState::Failed),
+            "rolling_back" => Ok(MigrationState::RollingBack),
             other => Err(DbErr::Custom(format!(
                 "{COMPANION_TABLE} has an unknown state `{other}`"
             ))),

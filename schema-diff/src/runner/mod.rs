@@ -2,21 +2,43 @@
 //!
 //! The [`Runner`] wraps the `Vec<Box<dyn MigrationTrait>>` of a sea-orm-migration
 //! `Migrator`, so an existing SeaORM project keeps its history. Unlike
-//! `Migrator::up`, every migration runs in its own transaction where the backend's
-//! DDL is transactional (PostgreSQL, SQLite), and on SQLite with foreign keys off
-//! (checked again before commit) so that table rebuilds keep child rows.
+//! `Migrator::up`:
+//!
+//! - every run holds the database's migration lock ([`lock`]), and decides what
+//!   to run only once it holds it, so that many processes upgrading at once apply
+//!   each migration exactly once;
+//! - every migration runs in its own transaction where the backend's DDL is
+//!   transactional (PostgreSQL, SQLite), and on SQLite with foreign keys off
+//!   (checked again before commit) so that table rebuilds keep child rows;
+//! - where it is not (MySQL/MariaDB, or a migration whose `use_transaction()` is
+//!   false), the companion table records it as `started` before it runs and
+//!   `failed` when it fails, and later runs refuse until someone repairs it
+//!   ([`Runner::resolve`], [`Runner::stamp`]).
 
 pub mod companion;
+mod execute;
 mod history;
+pub mod lock;
+mod recovery;
+mod repair;
 mod target;
 
-use std::time::{Duration, Instant};
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
-use sea_orm_migration::{MigrationTrait, SchemaManager};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseExecutor, DbErr};
+use sea_orm_migration::MigrationTrait;
 
+use companion::CompanionRow;
+use execute::Direction;
+use lock::Lock;
+
+pub use execute::migration_checksum;
 pub use history::{AppliedMigration, HISTORY_TABLE};
-pub use target::{DowngradeTarget, UpgradeTarget};
+pub use lock::DEFAULT_LOCK_TIMEOUT;
+pub use recovery::{dirty_message, format_unix};
+pub use repair::{Resolution, Resolved, Stamped};
+pub use target::{DowngradeTarget, StampTarget, UpgradeTarget};
 
 /// Errors of the runner.
 #[derive(Debug, thiserror::Error)]
@@ -29,18 +51,49 @@ pub enum RunError {
     AmbiguousTarget { given: String, matches: Vec<String> },
     #[error(
         "the database's history names migrations this code does not have: {}; \
-         deploy the code that contains them, or repair the history by hand",
+         deploy the code that contains them, or remove them from the history with \
+         `db-migrate resolve VERSION --rolled-back`",
         .0.join(", ")
     )]
     UnknownApplied(Vec<String>),
+    /// A migration failed and left no trace (it ran in a transaction).
     #[error("migration `{version}` failed: {source}")]
     Migration {
         version: String,
         #[source]
         source: DbErr,
     },
+    /// A migration failed outside a transaction: part of it may have run.
+    #[error("migration `{version}` failed: {source}. {advice}")]
+    PartlyApplied {
+        version: String,
+        #[source]
+        source: DbErr,
+        advice: String,
+    },
+    /// Migrations are in an unknown state (see [`dirty_message`]).
+    #[error("refusing to run while a migration is in an unknown state: {}", .0.join("; "))]
+    Dirty(Vec<String>),
+    /// Another run holds the lock.
+    #[error("{}", lock_timeout_message(*waited, holder))]
+    LockTimeout { waited: Duration, holder: String },
     #[error("invalid target `{0}`: {1}")]
     BadTarget(String, String),
+}
+
+fn lock_timeout_message(waited: Duration, holder: &str) -> String {
+    let what = if waited.is_zero() {
+        "the migration lock is taken (lock timeout 0: not waiting)".to_owned()
+    } else {
+        format!(
+            "timed out after {} s waiting for the migration lock",
+            waited.as_secs_f64().ceil() as u64
+        )
+    };
+    format!(
+        "{what}, held by {holder}; another migration run is probably in progress on this \
+         database: wait for it to finish, or raise the lock timeout (--lock-timeout SECONDS)"
+    )
 }
 
 /// Where the database stands relative to the code's migrations.
@@ -56,6 +109,9 @@ pub struct Status {
     pub pending: Vec<String>,
     /// Applied versions the code does not have.
     pub unknown: Vec<String>,
+    /// Migrations that started or failed outside a transaction and did not
+    /// finish: part of them may have run. Runs refuse while there are any.
+    pub dirty: Vec<CompanionRow>,
 }
 
 /// One migration run by [`Runner::upgrade`] or [`Runner::downgrade`].
@@ -73,12 +129,38 @@ fn serialize_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S
 /// Runs a project's migrations against a database.
 pub struct Runner {
     migrations: Vec<Box<dyn MigrationTrait>>,
+    lock_timeout: Duration,
+}
+
+/// What a locked run did, and the error that stopped it.
+struct Outcome {
+    reports: Vec<RunReport>,
+    error: Option<RunError>,
+}
+
+impl From<RunError> for Outcome {
+    fn from(error: RunError) -> Self {
+        Outcome {
+            reports: Vec::new(),
+            error: Some(error),
+        }
+    }
 }
 
 impl Runner {
-    /// A runner over the migrations of a `MigratorTrait::migrations()` list.
+    /// A runner over the migrations of a `MigratorTrait::migrations()` list,
+    /// waiting up to [`DEFAULT_LOCK_TIMEOUT`] for the migration lock.
     pub fn new(migrations: Vec<Box<dyn MigrationTrait>>) -> Self {
-        Runner { migrations }
+        Runner {
+            migrations,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+        }
+    }
+
+    /// How long to wait for the migration lock (zero: do not wait).
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
     }
 
     /// The code's migration versions, in order.
@@ -89,13 +171,28 @@ impl Runner {
             .collect()
     }
 
-    /// Reads the history without changing anything (not even creating the table).
+    fn migration(&self, version: &str) -> Option<&dyn MigrationTrait> {
+        self.migrations
+            .iter()
+            .find(|m| m.name() == version)
+            .map(|m| m.as_ref())
+    }
+
+    /// Reads the history without changing anything (not even creating the tables).
     pub async fn status(&self, db: &DatabaseConnection) -> Result<Status, RunError> {
+        self.status_on(db).await
+    }
+
+    async fn status_on(&self, db: &impl ConnectionTrait) -> Result<Status, RunError> {
         let applied = history::read(db).await?;
+        let dirty: Vec<CompanionRow> = companion::read(db)
+            .await?
+            .into_iter()
+            .filter(|row| row.state.is_dirty())
+            .collect();
         let versions = self.versions();
-        let known: std::collections::HashSet<&str> = versions.iter().map(String::as_str).collect();
-        let applied_set: std::collections::HashSet<&str> =
-            applied.iter().map(|a| a.version.as_str()).collect();
+        let known: HashSet<&str> = versions.iter().map(String::as_str).collect();
+        let applied_set: HashSet<&str> = applied.iter().map(|a| a.version.as_str()).collect();
         let unknown = applied
             .iter()
             .filter(|a| !known.contains(a.version.as_str()))
@@ -107,7 +204,7 @@ impl Runner {
             .cloned()
             .collect();
         // In the code's order, which is the order they were applied in.
-        let position: std::collections::HashMap<&str, usize> = versions
+        let position: HashMap<&str, usize> = versions
             .iter()
             .enumerate()
             .map(|(i, v)| (v.as_str(), i))
@@ -123,194 +220,188 @@ impl Runner {
             applied: applied_known,
             pending,
             unknown,
+            dirty,
         })
     }
 
+    /// The status, or an error when the history names versions the code does
+    /// not have or a migration is dirty.
+    async fn checked_status(&self, db: &impl ConnectionTrait) -> Result<Status, RunError> {
+        let status = self.status_on(db).await?;
+        if !status.unknown.is_empty() {
+            return Err(RunError::UnknownApplied(status.unknown));
+        }
+        if !status.dirty.is_empty() {
+            let backend = db.get_database_backend();
+            return Err(RunError::Dirty(
+                status
+                    .dirty
+                    .iter()
+                    .map(|row| dirty_message(row, backend))
+                    .collect(),
+            ));
+        }
+        Ok(status)
+    }
+
     /// Applies pending migrations up to `target`, each in its own transaction where
-    /// the backend allows; `on_done` is called after each one.
+    /// the backend allows, holding the migration lock; `on_done` is called after
+    /// each one (on SQLite, once the run's transaction has committed).
     pub async fn upgrade(
         &self,
         db: &DatabaseConnection,
         target: &UpgradeTarget,
         mut on_done: impl FnMut(&RunReport),
     ) -> Result<Vec<RunReport>, RunError> {
-        let status = self.checked_status(db).await?;
-        let plan = target.plan(&self.versions(), &status.pending)?;
-        history::install(db).await?;
-        companion::install(db).await?;
-        let mut reports = Vec::new();
-        for version in plan {
-            let report = self.run_one(db, &version, Direction::Up).await?;
-            on_done(&report);
-            reports.push(report);
-        }
-        Ok(reports)
+        // A target the code does not have fails before waiting for the lock.
+        target.plan(&self.versions(), &[])?;
+        let lock = Lock::acquire(db, self.lock_timeout).await?;
+        let deferred = lock.defers_commit();
+        let outcome = {
+            let exec = lock.executor(db);
+            let mut notify = |r: &RunReport| {
+                if !deferred {
+                    on_done(r)
+                }
+            };
+            self.upgrade_locked(&exec, target, &mut notify).await
+        };
+        finish(db, lock, outcome, deferred, on_done).await
     }
 
-    /// Rolls back applied migrations down to `target`, newest first.
+    async fn upgrade_locked(
+        &self,
+        exec: &DatabaseExecutor<'_>,
+        target: &UpgradeTarget,
+        notify: &mut impl FnMut(&RunReport),
+    ) -> Outcome {
+        // Decided under the lock: another process may have applied some meanwhile.
+        let plan = match self.checked_status(exec).await {
+            Ok(status) => target.plan(&self.versions(), &status.pending),
+            Err(e) => Err(e),
+        };
+        let prepared = async {
+            let plan = plan?;
+            history::install(exec).await?;
+            companion::install(exec).await?;
+            Ok::<_, RunError>(plan)
+        };
+        match prepared.await {
+            Ok(plan) => self.run_plan(exec, plan, Direction::Up, notify).await,
+            Err(e) => e.into(),
+        }
+    }
+
+    /// Rolls back applied migrations down to `target`, newest first, holding the
+    /// migration lock.
     pub async fn downgrade(
         &self,
         db: &DatabaseConnection,
         target: &DowngradeTarget,
         mut on_done: impl FnMut(&RunReport),
     ) -> Result<Vec<RunReport>, RunError> {
-        let status = self.checked_status(db).await?;
-        let applied: Vec<String> = status.applied.iter().map(|a| a.version.clone()).collect();
-        let plan = target.plan(&self.versions(), &applied)?;
-        if !plan.is_empty() {
-            companion::install(db).await?;
+        target.plan(&self.versions(), &[])?;
+        let lock = Lock::acquire(db, self.lock_timeout).await?;
+        let deferred = lock.defers_commit();
+        let outcome = {
+            let exec = lock.executor(db);
+            let mut notify = |r: &RunReport| {
+                if !deferred {
+                    on_done(r)
+                }
+            };
+            self.downgrade_locked(&exec, target, &mut notify).await
+        };
+        finish(db, lock, outcome, deferred, on_done).await
+    }
+
+    async fn downgrade_locked(
+        &self,
+        exec: &DatabaseExecutor<'_>,
+        target: &DowngradeTarget,
+        notify: &mut impl FnMut(&RunReport),
+    ) -> Outcome {
+        let prepared = async {
+            let status = self.checked_status(exec).await?;
+            let applied: Vec<String> = status.applied.iter().map(|a| a.version.clone()).collect();
+            let plan = target.plan(&self.versions(), &applied)?;
+            if !plan.is_empty() {
+                companion::install(exec).await?;
+            }
+            Ok::<_, RunError>(plan)
+        };
+        match prepared.await {
+            Ok(plan) => self.run_plan(exec, plan, Direction::Down, notify).await,
+            Err(e) => e.into(),
         }
+    }
+
+    async fn run_plan(
+        &self,
+        exec: &DatabaseExecutor<'_>,
+        plan: Vec<String>,
+        direction: Direction,
+        notify: &mut impl FnMut(&RunReport),
+    ) -> Outcome {
         let mut reports = Vec::new();
         for version in plan {
-            let report = self.run_one(db, &version, Direction::Down).await?;
-            on_done(&report);
-            reports.push(report);
-        }
-        Ok(reports)
-    }
-
-    async fn checked_status(&self, db: &DatabaseConnection) -> Result<Status, RunError> {
-        let status = self.status(db).await?;
-        if !status.unknown.is_empty() {
-            return Err(RunError::UnknownApplied(status.unknown));
-        }
-        Ok(status)
-    }
-
-    async fn run_one(
-        &self,
-        db: &DatabaseConnection,
-        version: &str,
-        direction: Direction,
-    ) -> Result<RunReport, RunError> {
-        let migration = self
-            .migrations
-            .iter()
-            .find(|m| m.name() == version)
-            .ok_or_else(|| RunError::UnknownTarget {
-                given: version.to_owned(),
-                hint: "not in the code".into(),
-            })?;
-        let started = Instant::now();
-        let backend = db.get_database_backend();
-        let record = Record {
-            version,
-            checksum: match direction {
-                Direction::Up => migration_checksum(migration.as_ref(), backend).await,
-                Direction::Down => None,
-            },
-            started_at: history::now(),
-            started,
-        };
-        let use_transaction = migration
-            .use_transaction()
-            .unwrap_or(matches!(backend, DbBackend::Postgres | DbBackend::Sqlite));
-        tracing::info!(version, ?direction, use_transaction, "running migration");
-        let wrap = |source: DbErr| RunError::Migration {
-            version: version.to_owned(),
-            source,
-        };
-        if backend == DbBackend::Sqlite {
-            // Must precede BEGIN: the pragma is a no-op inside a transaction.
-            db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
-        }
-        let result = if use_transaction {
-            let txn = db.begin().await?;
-            let outcome = async {
-                let manager = SchemaManager::new(&txn);
-                direction.run(migration.as_ref(), &manager).await?;
-                if backend == DbBackend::Sqlite {
-                    history::check_sqlite_foreign_keys(&txn).await?;
-                }
-                direction.record(&txn, &record).await
-            }
-            .await;
-            match outcome {
-                Ok(()) => txn.commit().await,
-                Err(e) => {
-                    txn.rollback().await?;
-                    Err(e)
-                }
-            }
-        } else {
-            let manager = SchemaManager::new(db);
-            match direction.run(migration.as_ref(), &manager).await {
-                Ok(()) => direction.record(db, &record).await,
-                Err(e) => Err(e),
-            }
-        };
-        if backend == DbBackend::Sqlite {
-            db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
-        }
-        result.map_err(wrap)?;
-        Ok(RunReport {
-            version: version.to_owned(),
-            duration: started.elapsed(),
-        })
-    }
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Direction {
-    Up,
-    Down,
-}
-
-impl Direction {
-    async fn run(
-        self,
-        migration: &dyn MigrationTrait,
-        manager: &SchemaManager<'_>,
-    ) -> Result<(), DbErr> {
-        match self {
-            Direction::Up => migration.up(manager).await,
-            Direction::Down => migration.down(manager).await,
-        }
-    }
-
-    async fn record(self, db: &impl ConnectionTrait, record: &Record<'_>) -> Result<(), DbErr> {
-        match self {
-            Direction::Up => {
-                history::insert(db, record.version).await?;
-                let row = companion::CompanionRow {
-                    version: record.version.to_owned(),
-                    checksum: record.checksum.clone(),
-                    state: companion::MigrationState::Applied,
-                    started_at: record.started_at,
-                    finished_at: Some(history::now()),
-                    duration_ms: Some(record.started.elapsed().as_millis() as i64),
-                    error: None,
+            let Some(migration) = self.migration(&version) else {
+                let error = RunError::UnknownTarget {
+                    given: version,
+                    hint: "not in the code".into(),
                 };
-                companion::upsert(db, &row).await
+                return Outcome {
+                    reports,
+                    error: Some(error),
+                };
+            };
+            match execute::run_one(exec, migration, direction).await {
+                Ok(report) => {
+                    notify(&report);
+                    reports.push(report);
+                }
+                Err(error) => {
+                    return Outcome {
+                        reports,
+                        error: Some(error),
+                    };
+                }
             }
-            Direction::Down => {
-                history::delete(db, record.version).await?;
-                companion::remove(db, record.version).await
-            }
+        }
+        Outcome {
+            reports,
+            error: None,
         }
     }
 }
 
-/// What is written about one migration run.
-struct Record<'a> {
-    version: &'a str,
-    checksum: Option<String>,
-    started_at: i64,
-    started: Instant,
-}
-
-/// The checksum of the SQL `migration.up` sends on `backend`, captured without
-/// running it; `None` when it cannot be captured (a migration that reads the
-/// database, such as `manager.has_table`).
-pub async fn migration_checksum(
-    migration: &dyn MigrationTrait,
-    backend: DbBackend,
-) -> Option<String> {
-    match crate::capture::capture_up_sql(migration, backend).await {
-        Ok(statements) => Some(crate::capture::checksum(&statements)),
-        Err(e) => {
-            tracing::debug!(version = migration.name(), error = %e, "no checksum");
-            None
+/// Releases the lock, keeping the work of the migrations that succeeded (on
+/// SQLite: committing them, then reporting them), and returns the run's result.
+async fn finish(
+    db: &DatabaseConnection,
+    lock: Lock,
+    outcome: Outcome,
+    deferred: bool,
+    mut on_done: impl FnMut(&RunReport),
+) -> Result<Vec<RunReport>, RunError> {
+    // A failed migration was rolled back on its own; those before it stay. Any
+    // other error (a refusal, a broken connection) keeps nothing.
+    let commit = match &outcome.error {
+        None => true,
+        Some(e) => matches!(e, RunError::Migration { .. }),
+    };
+    let released = lock.release(db, commit).await;
+    if deferred && commit && released.is_ok() {
+        outcome.reports.iter().for_each(&mut on_done);
+    }
+    match (outcome.error, released) {
+        (Some(error), released) => {
+            if let Err(e) = released {
+                tracing::warn!(error = %e, "releasing the migration lock");
+            }
+            Err(error)
         }
+        (None, Err(e)) => Err(e),
+        (None, Ok(())) => Ok(outcome.reports),
     }
 }

@@ -24,6 +24,18 @@ pub enum DowngradeTarget {
     Version(String),
 }
 
+/// Where `stamp` declares the database to be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StampTarget {
+    /// No migration applied.
+    Base,
+    /// Every migration of the code applied.
+    Head,
+    /// This version and every one before it applied, none after (full name or
+    /// unique prefix).
+    Version(String),
+}
+
 impl std::str::FromStr for UpgradeTarget {
     type Err = RunError;
     fn from_str(s: &str) -> Result<Self, RunError> {
@@ -50,6 +62,38 @@ impl std::str::FromStr for DowngradeTarget {
                 "downgrade goes back: use `upgrade` to go forward".into(),
             )),
             _ => Ok(DowngradeTarget::Version(s.into())),
+        }
+    }
+}
+
+impl std::str::FromStr for StampTarget {
+    type Err = RunError;
+    fn from_str(s: &str) -> Result<Self, RunError> {
+        match s {
+            "base" => Ok(StampTarget::Base),
+            "head" | "heads" => Ok(StampTarget::Head),
+            _ if s.starts_with('+') || s.starts_with('-') => Err(RunError::BadTarget(
+                s.into(),
+                "stamp takes a version, `head` or `base`".into(),
+            )),
+            _ => Ok(StampTarget::Version(s.into())),
+        }
+    }
+}
+
+impl StampTarget {
+    /// How many of the code's migrations (the first ones) count as applied.
+    pub(super) fn applied_count(&self, versions: &[String]) -> Result<usize, RunError> {
+        match self {
+            StampTarget::Base => Ok(0),
+            StampTarget::Head => Ok(versions.len()),
+            StampTarget::Version(v) => {
+                let target = resolve(v, versions)?;
+                Ok(versions
+                    .iter()
+                    .position(|x| *x == target)
+                    .map_or(0, |i| i + 1))
+            }
         }
     }
 }
@@ -181,6 +225,22 @@ mod tests {
             .plan(&v, &v)
             .ok();
         assert_eq!(plan, Some(vec![v[2].clone(), v[1].clone()]));
+    }
+
+    #[test]
+    fn stamp_targets_count_the_applied_migrations() {
+        let v = versions();
+        let count = |s: &str| {
+            s.parse::<StampTarget>()
+                .and_then(|t| t.applied_count(&v))
+                .ok()
+        };
+        assert_eq!(count("base"), Some(0));
+        assert_eq!(count("head"), Some(3));
+        assert_eq!(count("m20260102"), Some(2));
+        assert_eq!(count("m20260101_000000_a"), Some(1));
+        assert_eq!(count("m2099"), None);
+        assert_eq!(count("+1"), None);
     }
 
     #[test]

@@ -1,0 +1,166 @@
+//! Throw-away databases on the target's own backend, for replaying migrations.
+//!
+//! SQLite gets a private in-memory database. PostgreSQL and MySQL/MariaDB get a
+//! uniquely named database (`<prefix>_<pid>_<time>_<n>`) created on the target's
+//! server with the target URL's credentials, and dropped afterwards, also when the
+//! work in between fails.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use anyhow::Context as _;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
+
+use crate::config::{redact_text, redact_url};
+
+/// The URL of an in-memory SQLite database (one connection, so it lives as long
+/// as the pool).
+const SQLITE_MEMORY: &str = "sqlite::memory:";
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A database name no other run uses: `<prefix>_<pid>_<nanos>_<n>`, lowercase,
+/// at most 64 characters (MySQL's limit) for a short prefix.
+pub fn unique_name(prefix: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() % 1_000_000_000_000)
+        .unwrap_or(0);
+    format!("{prefix}_{}_{nanos}_{n}", std::process::id())
+}
+
+/// Runs `work` on a fresh, empty database of the same backend as `target` (the
+/// open connection to `target_url`), then removes that database whatever `work`
+/// returned. A failure to drop it is an error naming the database.
+pub async fn with_scratch<T>(
+    target: &DatabaseConnection,
+    target_url: &str,
+    prefix: &str,
+    work: impl AsyncFnOnce(&DatabaseConnection) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let backend = target.get_database_backend();
+    if backend == DbBackend::Sqlite {
+        let db = crate::connect::connect(SQLITE_MEMORY)
+            .await
+            .context("cannot open an in-memory SQLite database")?;
+        let result = work(&db).await;
+        db.close().await.ok();
+        return result;
+    }
+    let name = unique_name(prefix);
+    let url = scratch_url(target_url, &name)?;
+    create_database(target, backend, &name).await?;
+    tracing::info!(database = %name, "scratch database created");
+    let result = match crate::connect::connect(&url).await {
+        Ok(db) => {
+            let result = work(&db).await;
+            db.close().await.ok();
+            result
+        }
+        Err(e) => Err(e),
+    };
+    let dropped = drop_database(target, backend, &name).await;
+    match (result, dropped) {
+        (Ok(value), Ok(())) => Ok(value),
+        (Ok(_), Err(e)) => Err(e),
+        (Err(e), Ok(())) => Err(e),
+        (Err(e), Err(drop_error)) => {
+            tracing::warn!(error = %drop_error, "scratch database left behind");
+            Err(e.context(format!(
+                "(and the scratch database `{name}` could not be dropped)"
+            )))
+        }
+    }
+}
+
+/// `target_url` pointing at the database `name` instead, query string kept.
+fn scratch_url(target_url: &str, name: &str) -> anyhow::Result<String> {
+    let mut url = url::Url::parse(target_url)
+        .with_context(|| format!("malformed database URL `{}`", redact_url(target_url)))?;
+    url.set_path(&format!("/{name}"));
+    Ok(url.to_string())
+}
+
+fn quoted(backend: DbBackend, name: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("\"{name}\""),
+        _ => format!("`{name}`"),
+    }
+}
+
+async fn create_database(
+    target: &DatabaseConnection,
+    backend: DbBackend,
+    name: &str,
+) -> anyhow::Result<()> {
+    target
+        .execute_unprepared(&format!("CREATE DATABASE {}", quoted(backend, name)))
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create the scratch database `{name}` on the target's server (the \
+                 URL's user needs the right to create databases): {}",
+                redact_text(&e.to_string())
+            )
+        })?;
+    Ok(())
+}
+
+async fn drop_database(
+    target: &DatabaseConnection,
+    backend: DbBackend,
+    name: &str,
+) -> anyhow::Result<()> {
+    let plain = format!("DROP DATABASE IF EXISTS {}", quoted(backend, name));
+    let outcome = if backend == DbBackend::Postgres {
+        // FORCE (PostgreSQL 13+) ends connections a closed pool may have left.
+        match target
+            .execute_unprepared(&format!("{plain} WITH (FORCE)"))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(_) => target.execute_unprepared(&plain).await.map(|_| ()),
+        }
+    } else {
+        target.execute_unprepared(&plain).await.map(|_| ())
+    };
+    outcome.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot drop the scratch database `{name}`; drop it by hand: {}",
+            redact_text(&e.to_string())
+        )
+    })?;
+    tracing::info!(database = %name, "scratch database dropped");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_short() {
+        let a = unique_name("dbm_check");
+        let b = unique_name("dbm_check");
+        assert_ne!(a, b);
+        assert!(a.starts_with("dbm_check_"), "{a}");
+        assert!(a.len() <= 64, "{a}");
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+            "{a}"
+        );
+    }
+
+    #[test]
+    fn the_scratch_url_keeps_credentials_and_options() {
+        assert_eq!(
+            scratch_url("postgres://u:p@h:5432/app?sslmode=disable", "dbm_x").ok(),
+            Some("postgres://u:p@h:5432/dbm_x?sslmode=disable".to_owned())
+        );
+        assert_eq!(
+            scratch_url("mysql://root@127.0.0.1:3306/test", "dbm_y").ok(),
+            Some("mysql://root@127.0.0.1:3306/dbm_y".to_owned())
+        );
+    }
+}

@@ -1,0 +1,265 @@
+//! The migration lock through the real binary, on SQLite, PostgreSQL and
+//! MariaDB: eight `db-migrate upgrade` at once apply each migration exactly
+//! once, and a held lock makes `upgrade`/`downgrade` time out naming the holder.
+
+mod support;
+
+#[allow(dead_code)]
+#[path = "../../tests/src/backend.rs"]
+mod backend;
+
+use std::sync::Barrier;
+
+use backend::{Backend, Scratch};
+use schema_diff::runner::companion::{self, MigrationState};
+use schema_diff::runner::lock::{POSTGRES_LOCK_KEY, mysql_lock_name};
+use sea_orm::sqlx;
+use sea_orm::{
+    ConnectionTrait, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+};
+use support::{Run, Sandbox, versions};
+
+const PROCESSES: usize = 8;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// The versions in `seaql_migrations`, oldest first (duplicates included).
+async fn history(db: &sea_orm::DatabaseConnection) -> Vec<String> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT version FROM seaql_migrations ORDER BY version",
+        ))
+        .await
+        .expect("read seaql_migrations");
+    rows.iter()
+        .map(|r| r.try_get_by_index::<String>(0).expect("version"))
+        .collect()
+}
+
+fn concurrent_upgrades(backend: Backend) {
+    let rt = runtime();
+    let Some(scratch) = rt.block_on(Scratch::new(backend, "ops_concurrent")) else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let barrier = Barrier::new(PROCESSES);
+    let args = ["-u", scratch.url.as_str(), "upgrade"];
+    let runs: Vec<Run> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..PROCESSES)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    sandbox.run_raw(&args, &[])
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    for run in &runs {
+        run.ok();
+    }
+    // One process applied everything; the others found nothing left to do.
+    let expected: Vec<String> = versions()
+        .iter()
+        .map(|v| format!("applied {v} ("))
+        .collect();
+    let appliers: Vec<&Run> = runs
+        .iter()
+        .filter(|r| r.stdout.starts_with("applied "))
+        .collect();
+    assert_eq!(appliers.len(), 1, "{runs:#?}");
+    let lines: Vec<&str> = appliers[0].stdout.lines().collect();
+    assert_eq!(lines.len(), expected.len(), "{runs:#?}");
+    for (line, prefix) in lines.iter().zip(&expected) {
+        assert!(line.starts_with(prefix.as_str()), "{line} vs {prefix}");
+    }
+    let idle = runs
+        .iter()
+        .filter(|r| r.stdout == "nothing to apply: the database is up to date\n")
+        .count();
+    assert_eq!(idle, PROCESSES - 1, "{runs:#?}");
+
+    rt.block_on(async {
+        assert_eq!(history(&scratch.db).await, versions());
+        let rows = companion::read(&scratch.db).await.expect("companion");
+        let companion_versions: Vec<String> = rows.iter().map(|r| r.version.clone()).collect();
+        assert_eq!(companion_versions, versions());
+        for row in &rows {
+            assert_eq!(row.state, MigrationState::Applied, "{row:?}");
+            assert_eq!(row.checksum.as_ref().map(String::len), Some(64), "{row:?}");
+            assert_eq!(row.error, None);
+        }
+        scratch.cleanup().await;
+    });
+}
+
+#[test]
+fn eight_upgrades_at_once_apply_each_migration_once_sqlite() {
+    concurrent_upgrades(Backend::Sqlite);
+}
+
+#[test]
+fn eight_upgrades_at_once_apply_each_migration_once_postgres() {
+    concurrent_upgrades(Backend::Postgres);
+}
+
+#[test]
+fn eight_upgrades_at_once_apply_each_migration_once_mysql() {
+    concurrent_upgrades(Backend::MySql);
+}
+
+/// Holds the migration lock as another process would, and returns what the
+/// timeout message must name about the holder.
+enum Holder {
+    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+    MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
+    Sqlite(sea_orm::DatabaseTransaction),
+}
+
+async fn hold_lock(scratch: &Scratch) -> (Holder, String) {
+    match scratch.backend {
+        Backend::Postgres => {
+            let mut conn = scratch
+                .db
+                .get_postgres_connection_pool()
+                .acquire()
+                .await
+                .expect("connection");
+            let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+                .fetch_one(&mut *conn)
+                .await
+                .expect("pid");
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(POSTGRES_LOCK_KEY)
+                .execute(&mut *conn)
+                .await
+                .expect("lock");
+            (
+                Holder::Postgres(conn),
+                format!("PostgreSQL backend pid {pid} ("),
+            )
+        }
+        Backend::MySql => {
+            let mut conn = scratch
+                .db
+                .get_mysql_connection_pool()
+                .acquire()
+                .await
+                .expect("connection");
+            let (id, database): (i64, String) =
+                sqlx::query_as("SELECT CAST(CONNECTION_ID() AS SIGNED), DATABASE()")
+                    .fetch_one(&mut *conn)
+                    .await
+                    .expect("id");
+            let got: i64 = sqlx::query_scalar("SELECT CAST(GET_LOCK(?, 0) AS SIGNED)")
+                .bind(mysql_lock_name(&database))
+                .fetch_one(&mut *conn)
+                .await
+                .expect("lock");
+            assert_eq!(got, 1);
+            (
+                Holder::MySql(conn),
+                format!("MySQL/MariaDB connection {id} (user root"),
+            )
+        }
+        Backend::Sqlite => {
+            let txn = scratch
+                .db
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..Default::default()
+                })
+                .await
+                .expect("BEGIN IMMEDIATE");
+            (
+                Holder::Sqlite(txn),
+                "SQLite cannot say which process".to_owned(),
+            )
+        }
+    }
+}
+
+async fn release(holder: Holder) {
+    match holder {
+        Holder::Postgres(conn) => conn.close().await.expect("close"),
+        Holder::MySql(conn) => conn.close().await.expect("close"),
+        Holder::Sqlite(txn) => txn.rollback().await.expect("rollback"),
+    }
+}
+
+fn held_lock_times_out(backend: Backend) {
+    let rt = runtime();
+    let Some(scratch) = rt.block_on(Scratch::new(backend, "ops_held")) else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let url = scratch.url.clone();
+    let (holder, named) = rt.block_on(hold_lock(&scratch));
+
+    let started = std::time::Instant::now();
+    let run = sandbox.run_raw(&["-u", &url, "upgrade", "--lock-timeout", "1"], &[]);
+    let waited = started.elapsed();
+    run.error(&[
+        "timed out after 1 s waiting for the migration lock, held by",
+        &named,
+        "--lock-timeout",
+    ]);
+    assert!(
+        waited >= std::time::Duration::from_millis(900),
+        "{waited:?}"
+    );
+    sandbox
+        .run_raw(&["-u", &url, "downgrade", "--lock-timeout", "0"], &[])
+        .error(&[
+            "the migration lock is taken (lock timeout 0: not waiting)",
+            &named,
+        ]);
+
+    rt.block_on(async {
+        release(holder).await;
+        // Nothing ran while the lock was held.
+        let exists = companion::exists(&scratch.db).await.expect("exists");
+        assert!(
+            !exists,
+            "the companion table was created under someone else's lock"
+        );
+    });
+    let applied = sandbox.run_raw(&["-u", &url, "upgrade", "--lock-timeout", "5"], &[]);
+    assert!(applied.ok().starts_with("applied "), "{applied:#?}");
+    rt.block_on(async {
+        assert_eq!(history(&scratch.db).await, versions());
+        scratch.cleanup().await;
+    });
+}
+
+#[test]
+fn a_held_lock_times_out_naming_the_holder_sqlite() {
+    held_lock_times_out(Backend::Sqlite);
+}
+
+#[test]
+fn a_held_lock_times_out_naming_the_holder_postgres() {
+    held_lock_times_out(Backend::Postgres);
+}
+
+#[test]
+fn a_held_lock_times_out_naming_the_holder_mysql() {
+    held_lock_times_out(Backend::MySql);
+}
+
+#[test]
+fn the_lock_timeout_must_be_a_number_of_seconds() {
+    let s = Sandbox::new();
+    let run = s.run(&["upgrade", "--lock-timeout", "soon"]);
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert!(run.stderr.contains("--lock-timeout"), "{run:#?}");
+}

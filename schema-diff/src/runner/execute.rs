@@ -1,0 +1,201 @@
+//! Running one migration, in a transaction where the backend's DDL is
+//! transactional, and tracked in the companion table where it is not.
+
+use std::time::Instant;
+
+use sea_orm::{ConnectionTrait, DatabaseExecutor, DbBackend, DbErr, TransactionTrait};
+use sea_orm_migration::{MigrationTrait, SchemaManager};
+
+use super::companion::{self, CompanionRow, MigrationState};
+use super::{RunError, RunReport, history, recovery};
+
+/// Which way a migration runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Direction {
+    Up,
+    Down,
+}
+
+/// What is written about one migration run.
+struct Record<'a> {
+    version: &'a str,
+    checksum: Option<String>,
+    started_at: i64,
+    started: Instant,
+}
+
+impl Record<'_> {
+    fn row(&self, state: MigrationState, error: Option<String>) -> CompanionRow {
+        let finished = state != MigrationState::Started && state != MigrationState::RollingBack;
+        CompanionRow {
+            version: self.version.to_owned(),
+            checksum: self.checksum.clone(),
+            state,
+            started_at: self.started_at,
+            finished_at: finished.then(history::now),
+            duration_ms: finished.then(|| self.started.elapsed().as_millis() as i64),
+            error,
+        }
+    }
+}
+
+/// Runs `migration` in `direction` on `exec` (the pool, or on SQLite the run's
+/// write transaction, in which each migration gets a savepoint).
+///
+/// - In a transaction (PostgreSQL and SQLite by default): the migration and its
+///   history rows commit together, or nothing happens.
+/// - Otherwise (MySQL/MariaDB, where DDL commits on its own, or a migration whose
+///   `use_transaction()` is false): the companion row says `started` (or
+///   `rolling_back`) before it runs, and `failed` with the error if it fails;
+///   the error then says how to recover.
+pub(super) async fn run_one(
+    exec: &DatabaseExecutor<'_>,
+    migration: &dyn MigrationTrait,
+    direction: Direction,
+) -> Result<RunReport, RunError> {
+    let version = migration.name();
+    let backend = exec.get_database_backend();
+    let record = Record {
+        version,
+        checksum: migration_checksum(migration, backend).await,
+        started_at: history::now(),
+        started: Instant::now(),
+    };
+    let transactional = match backend {
+        // Always: the run's own transaction is open, each migration is a savepoint.
+        DbBackend::Sqlite => true,
+        DbBackend::Postgres => migration.use_transaction().unwrap_or(true),
+        _ => migration.use_transaction().unwrap_or(false),
+    };
+    // A transaction on MySQL keeps DML together, but DDL commits on its own.
+    let tracked = backend == DbBackend::MySql || !transactional;
+    tracing::info!(
+        version,
+        ?direction,
+        transactional,
+        tracked,
+        "running migration"
+    );
+    if tracked {
+        let state = match direction {
+            Direction::Up => MigrationState::Started,
+            Direction::Down => MigrationState::RollingBack,
+        };
+        companion::upsert(exec, &record.row(state, None)).await?;
+    }
+    let result = if transactional {
+        let txn = exec.begin().await?;
+        let outcome = async {
+            let manager = SchemaManager::new(&txn);
+            run(migration, direction, &manager).await?;
+            if backend == DbBackend::Sqlite {
+                history::check_sqlite_foreign_keys(&txn).await?;
+            }
+            write_record(&txn, direction, &record).await
+        }
+        .await;
+        match outcome {
+            Ok(()) => txn.commit().await,
+            Err(e) => {
+                txn.rollback().await?;
+                Err(e)
+            }
+        }
+    } else {
+        let manager = SchemaManager::new(reborrow(exec));
+        match run(migration, direction, &manager).await {
+            Ok(()) => {
+                // Both history rows, or neither.
+                let txn = exec.begin().await?;
+                match write_record(&txn, direction, &record).await {
+                    Ok(()) => txn.commit().await,
+                    Err(e) => {
+                        txn.rollback().await?;
+                        Err(e)
+                    }
+                }
+            }
+            Err(e) => Err(e),
+        }
+    };
+    match result {
+        Ok(()) => Ok(RunReport {
+            version: version.to_owned(),
+            duration: record.started.elapsed(),
+        }),
+        Err(source) if tracked => {
+            let text = match direction {
+                Direction::Up => source.to_string(),
+                Direction::Down => format!("while rolling back: {source}"),
+            };
+            let failed = record.row(MigrationState::Failed, Some(text));
+            if let Err(e) = companion::upsert(exec, &failed).await {
+                // The row still says started: as dirty, and as true.
+                tracing::warn!(version, error = %e, "could not record the failure");
+            }
+            Err(RunError::PartlyApplied {
+                version: version.to_owned(),
+                advice: recovery::just_failed(version, direction == Direction::Down, backend),
+                source,
+            })
+        }
+        Err(source) => Err(RunError::Migration {
+            version: version.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// The same executor, borrowed: `SchemaManager` takes one by value.
+fn reborrow<'a>(exec: &'a DatabaseExecutor<'_>) -> DatabaseExecutor<'a> {
+    match exec {
+        DatabaseExecutor::Connection(c) => DatabaseExecutor::Connection(c),
+        DatabaseExecutor::Transaction(t) => DatabaseExecutor::Transaction(t),
+        DatabaseExecutor::OwnedTransaction(t) => DatabaseExecutor::Transaction(t),
+    }
+}
+
+async fn run(
+    migration: &dyn MigrationTrait,
+    direction: Direction,
+    manager: &SchemaManager<'_>,
+) -> Result<(), DbErr> {
+    match direction {
+        Direction::Up => migration.up(manager).await,
+        Direction::Down => migration.down(manager).await,
+    }
+}
+
+/// The history rows of a finished run: `seaql_migrations` and the companion row.
+async fn write_record(
+    db: &impl ConnectionTrait,
+    direction: Direction,
+    record: &Record<'_>,
+) -> Result<(), DbErr> {
+    match direction {
+        Direction::Up => {
+            history::insert(db, record.version).await?;
+            companion::upsert(db, &record.row(MigrationState::Applied, None)).await
+        }
+        Direction::Down => {
+            history::delete(db, record.version).await?;
+            companion::remove(db, record.version).await
+        }
+    }
+}
+
+/// The checksum of the SQL `migration.up` sends on `backend`, captured without
+/// running it; `None` when it cannot be captured (a migration that reads the
+/// database, such as `manager.has_table`).
+pub async fn migration_checksum(
+    migration: &dyn MigrationTrait,
+    backend: DbBackend,
+) -> Option<String> {
+    match crate::capture::capture_up_sql(migration, backend).await {
+        Ok(statements) => Some(crate::capture::checksum(&statements)),
+        Err(e) => {
+            tracing::debug!(version = migration.name(), error = %e, "no checksum");
+            None
+        }
+    }
+}
