@@ -50,6 +50,9 @@ pub enum Command {
         /// Print the SQL each migration would send on this database; change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Back up the database first (`db-migrate backup` with its defaults).
+        #[arg(long, conflicts_with = "dry_run")]
+        backup: bool,
         #[command(flatten)]
         lock: LockFlags,
     },
@@ -66,16 +69,17 @@ pub enum Command {
     },
     /// Record one migration as fully applied or fully rolled back, without running
     /// it (after a failure outside a transaction, e.g. on MySQL).
+    #[command(group(
+        clap::ArgGroup::new("resolution")
+            .required(true)
+            .args(["applied", "rolled_back"])
+    ))]
     Resolve {
         /// The version: its full name or a unique prefix.
         #[arg(value_name = "VERSION")]
         migration: String,
         /// It is fully applied now: record it as applied.
-        #[arg(
-            long,
-            conflicts_with = "rolled_back",
-            required_unless_present = "rolled_back"
-        )]
+        #[arg(long)]
         applied: bool,
         /// It is fully undone now: remove it from the history.
         #[arg(long)]
@@ -140,6 +144,71 @@ pub enum Command {
     /// Check the database against the code: checksums, history, schema vs entities.
     /// Exit 2 when a problem is found.
     Verify,
+    /// Back up the database with its own tools (pg_dump, mariadb-dump, VACUUM INTO),
+    /// with a manifest FILE.json; or verify a backup (exit 2 when it does not match).
+    Backup(BackupArgs),
+    /// Restore a backup into the database, which must be empty (or --force).
+    Restore {
+        /// The backup file (`.sql` from pg_dump or mariadb-dump, `.sqlite`).
+        file: std::path::PathBuf,
+        /// Replace the contents of a database that is not empty.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Wait until the database accepts connections (exit 1 on timeout).
+    Wait {
+        /// How long to keep trying, in seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+        timeout: u64,
+    },
+    /// Wait for the database, handle pending migrations, then replace this process
+    /// with COMMAND: `db-migrate start -- my-app --port 8080`.
+    Start(StartArgs),
+    /// Migration health: ok (exit 0), degraded: migrations pending (2), error (1).
+    Health {
+        /// How long to wait for the database, in seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+        timeout: u64,
+    },
+}
+
+/// `db-migrate backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Only the schema (and the migration history's rows).
+    #[arg(long)]
+    pub schema_only: bool,
+    /// The backup file, or a folder for the default name
+    /// (default: backups/<db>-<UTC time>.sql or .sqlite).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+    /// Keep the newest N default-named backups of this database in the folder;
+    /// delete older ones with their manifests.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep: Option<u32>,
+    /// Restore the backup just made (or FILE) into a scratch database and compare
+    /// it with the manifest: exit 2 when they differ.
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    pub verify: Option<Option<std::path::PathBuf>>,
+}
+
+/// `db-migrate start`.
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// Pending migrations: `apply` them (under the lock), `fail` (exit 1), or `warn`.
+    #[arg(long, value_name = "POLICY", default_value = "apply")]
+    pub on_pending: schema_diff::startup::OnPending,
+    #[command(flatten)]
+    pub lock: LockFlags,
+    /// How long to wait for the database, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub timeout: u64,
+    /// Back up the database before applying pending migrations (policy apply).
+    #[arg(long)]
+    pub backup: bool,
+    /// The application and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 /// The migration lock's wait.

@@ -20,6 +20,7 @@ mod commands;
 mod config;
 mod connect;
 mod naming;
+mod ops;
 mod output;
 mod register;
 

@@ -263,3 +263,58 @@ fn the_lock_timeout_must_be_a_number_of_seconds() {
     assert_eq!(run.code, Some(2), "{run:#?}");
     assert!(run.stderr.contains("--lock-timeout"), "{run:#?}");
 }
+
+/// `status` while a run holds the lock: a `started` row may be that run's.
+fn status_names_the_running_holder(backend: Backend) {
+    let rt = runtime();
+    let Some(scratch) = rt.block_on(Scratch::new(backend, "ops_status_held")) else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let url = scratch.url.clone();
+    sandbox.run_raw(&["-u", &url, "upgrade"], &[]).ok();
+    let head = versions().last().cloned().expect("migrations");
+    rt.block_on(async {
+        for sql in [
+            format!("DELETE FROM seaql_migrations WHERE version = '{head}'"),
+            format!("UPDATE db_migrate_history SET state = 'started' WHERE version = '{head}'"),
+        ] {
+            scratch.db.execute_unprepared(&sql).await.expect("sql");
+        }
+    });
+    let (holder, named) = rt.block_on(hold_lock(&scratch));
+    let text = sandbox
+        .run_raw(&["-u", &url, "status"], &[])
+        .ok()
+        .to_owned();
+    assert!(
+        text.contains(&format!("  migration {head} was interrupted at ")),
+        "{text}"
+    );
+    let note = "note: the migration lock is held now, by ";
+    if backend == Backend::Sqlite {
+        // SQLite cannot tell who holds it without taking it.
+        assert!(!text.contains(note), "{text}");
+    } else {
+        assert!(text.contains(&format!("{note}{named}")), "{text}");
+    }
+    rt.block_on(async {
+        release(holder).await;
+        scratch.cleanup().await;
+    });
+}
+
+#[test]
+fn status_names_the_running_holder_sqlite() {
+    status_names_the_running_holder(Backend::Sqlite);
+}
+
+#[test]
+fn status_names_the_running_holder_postgres() {
+    status_names_the_running_holder(Backend::Postgres);
+}
+
+#[test]
+fn status_names_the_running_holder_mysql() {
+    status_names_the_running_holder(Backend::MySql);
+}

@@ -153,7 +153,7 @@ fn dirty_is_shown_refused_and_resolved(backend: Backend) {
     let text = db.run(&["resolve", &head, "--rolled-back"]).ok().to_owned();
     assert_eq!(
         text,
-        format!("marked {head} as rolled back (it was applied); nothing was run\n")
+        format!("marked {head} as rolled back (before: applied); nothing was run\n")
     );
     let status = db.run(&["status", "--json"]).json();
     assert_eq!(status["pending"], json!([head]));

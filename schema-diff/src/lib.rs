@@ -14,6 +14,7 @@ pub mod desired;
 pub mod dialect;
 pub mod diff;
 pub mod error;
+pub mod health;
 pub mod introspect;
 pub mod ir;
 pub mod lint;
@@ -22,6 +23,7 @@ pub mod render;
 pub mod reverse;
 pub mod runner;
 pub mod runtime;
+pub mod startup;
 pub mod statements;
 
 pub use change::Change;

@@ -1,17 +1,22 @@
 //! The commands.
 
 mod auto;
+mod backup;
 pub(crate) mod check;
 mod diff;
 mod dry_run;
 mod generate;
+mod health;
 mod history;
 mod migrate;
 mod repair;
+mod restore;
 mod scratch;
 mod sql;
+mod start;
 mod status;
 pub(crate) mod verify;
+mod wait;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,7 +76,17 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
             dry_run: true,
             ..
         } => dry_run::downgrade(&ctx, target).await,
-        Command::Upgrade { target, lock, .. } => migrate::upgrade(&ctx, target, *lock).await,
+        Command::Upgrade {
+            target,
+            lock,
+            backup,
+            ..
+        } => {
+            if *backup {
+                backup::before_upgrade(&ctx).await?;
+            }
+            migrate::upgrade(&ctx, target, *lock).await
+        }
         Command::Downgrade { target, lock, .. } => migrate::downgrade(&ctx, target, *lock).await,
         Command::Resolve {
             migration,
@@ -101,5 +116,10 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
             check::run(&ctx, options).await
         }
         Command::Verify => verify::run(&ctx).await,
+        Command::Backup(args) => backup::run(&ctx, args).await,
+        Command::Restore { file, force } => restore::run(&ctx, file, *force).await,
+        Command::Wait { timeout } => wait::run(&ctx, *timeout).await,
+        Command::Start(args) => start::run(&ctx, args).await,
+        Command::Health { timeout } => health::run(&ctx, *timeout).await,
     }
 }

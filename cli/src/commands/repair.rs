@@ -39,7 +39,7 @@ pub async fn resolve(
             Resolution::RolledBack => "rolled back",
         };
         println!(
-            "marked {} as {after} (it was {}); nothing was run",
+            "marked {} as {after} (before: {}); nothing was run",
             resolved.version,
             resolved.before.replace('_', " ")
         );

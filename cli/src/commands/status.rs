@@ -56,6 +56,13 @@ pub async fn run(ctx: &Context<'_>) -> anyhow::Result<ExitCode> {
                 let message = schema_diff::runner::dirty_message(row, backend);
                 println!("  {}", crate::config::redact_text(&message));
             }
+            // A `started` row may belong to a run that is still going.
+            if let Some(who) = schema_diff::runner::lock::holder(&db).await? {
+                println!(
+                    "note: the migration lock is held now, by {who}: a run is in progress, \
+                     and a `started` row may be its own; check again when it has finished"
+                );
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -180,12 +180,23 @@ impl Lock {
     }
 }
 
+/// The lock takes a connection for the whole run; the migrations need another.
+fn check_pool_size(max_connections: u32) -> Result<(), RunError> {
+    if max_connections < 2 {
+        return Err(DbErr::Custom(
+            "the migration lock holds a connection of its own for the whole run, and the \
+             migrations need another: give the connection pool at least 2 connections"
+                .into(),
+        )
+        .into());
+    }
+    Ok(())
+}
+
 async fn postgres(db: &DatabaseConnection, timeout: Duration) -> Result<Lock, RunError> {
-    let mut conn = db
-        .get_postgres_connection_pool()
-        .acquire()
-        .await
-        .map_err(sqlx_err)?;
+    let pool = db.get_postgres_connection_pool();
+    check_pool_size(pool.options().get_max_connections())?;
+    let mut conn = pool.acquire().await.map_err(sqlx_err)?;
     conn.close_on_drop();
     // So that whoever waits can see who holds it (pg_stat_activity).
     sqlx::query(
@@ -233,12 +244,12 @@ async fn postgres(db: &DatabaseConnection, timeout: Duration) -> Result<Lock, Ru
     drop(conn);
     Err(RunError::LockTimeout {
         waited: timeout,
-        holder: postgres_holder(db).await,
+        holder: describe(postgres_holder(db).await),
     })
 }
 
 /// Who holds the PostgreSQL lock, from `pg_locks` and `pg_stat_activity`.
-async fn postgres_holder(db: &DatabaseConnection) -> String {
+async fn postgres_holder(db: &DatabaseConnection) -> Result<Option<String>, DbErr> {
     let sql = "SELECT a.pid, COALESCE(a.application_name, '') AS app, \
                COALESCE(host(a.client_addr), 'a local socket') AS client, \
                COALESCE(a.usename::text, '') AS usr, \
@@ -250,36 +261,63 @@ async fn postgres_holder(db: &DatabaseConnection) -> String {
     let high = (POSTGRES_LOCK_KEY as u64 >> 32) as i64;
     let low = (POSTGRES_LOCK_KEY as u64 & 0xffff_ffff) as i64;
     let stmt = Statement::from_sql_and_values(DbBackend::Postgres, sql, [high.into(), low.into()]);
-    let described = async {
-        let Some(row) = db.query_one_raw(stmt).await? else {
-            return Ok::<_, DbErr>(
-                "another session that released it just now (try again)".to_owned(),
-            );
-        };
-        let pid: i32 = row.try_get("", "pid")?;
-        let app: String = row.try_get("", "app")?;
-        let client: String = row.try_get("", "client")?;
-        let user: String = row.try_get("", "usr")?;
-        let age: i64 = row.try_get("", "age")?;
-        let app = if app.is_empty() {
-            String::new()
-        } else {
-            format!("application `{app}`, ")
-        };
-        Ok(format!(
-            "PostgreSQL backend pid {pid} ({app}client {client}, user {user}, connected {age} s ago)"
-        ))
+    let Some(row) = db.query_one_raw(stmt).await? else {
+        return Ok(None);
+    };
+    let pid: i32 = row.try_get("", "pid")?;
+    let app: String = row.try_get("", "app")?;
+    let client: String = row.try_get("", "client")?;
+    let user: String = row.try_get("", "usr")?;
+    let age: i64 = row.try_get("", "age")?;
+    let app = if app.is_empty() {
+        String::new()
+    } else {
+        format!("application `{app}`, ")
+    };
+    Ok(Some(format!(
+        "PostgreSQL backend pid {pid} ({app}client {client}, user {user}, connected {age} s ago)"
+    )))
+}
+
+/// The holder for a timeout message: named, or why it cannot be.
+fn describe(holder: Result<Option<String>, DbErr>) -> String {
+    match holder {
+        Ok(Some(who)) => who,
+        Ok(None) => "another session that released it just now (try again)".into(),
+        Err(e) => format!("another session (it could not be named: {e})"),
     }
-    .await;
-    described.unwrap_or_else(|e| format!("another session (pg_locks could not be read: {e})"))
+}
+
+/// Who holds the migration lock right now, where the database can tell:
+/// PostgreSQL and MySQL/MariaDB name the session; SQLite cannot say without
+/// taking the lock, so it answers `None`.
+pub async fn holder(db: &DatabaseConnection) -> Result<Option<String>, RunError> {
+    if db.is_mock_connection() {
+        return Ok(None);
+    }
+    Ok(match db.get_database_backend() {
+        DbBackend::Postgres => postgres_holder(db).await?,
+        DbBackend::MySql => {
+            let row = db
+                .query_one_raw(Statement::from_string(
+                    DbBackend::MySql,
+                    "SELECT CAST(DATABASE() AS CHAR) AS db",
+                ))
+                .await?;
+            let database: Option<String> = match row {
+                Some(row) => row.try_get("", "db")?,
+                None => None,
+            };
+            mysql_holder(db, &mysql_lock_name(database.as_deref().unwrap_or(""))).await?
+        }
+        _ => None,
+    })
 }
 
 async fn mysql(db: &DatabaseConnection, timeout: Duration) -> Result<Lock, RunError> {
-    let mut conn = db
-        .get_mysql_connection_pool()
-        .acquire()
-        .await
-        .map_err(sqlx_err)?;
+    let pool = db.get_mysql_connection_pool();
+    check_pool_size(pool.options().get_max_connections())?;
+    let mut conn = pool.acquire().await.map_err(sqlx_err)?;
     conn.close_on_drop();
     let database: Option<String> = sqlx::query_scalar("SELECT DATABASE()")
         .fetch_one(&mut *conn)
@@ -300,7 +338,7 @@ async fn mysql(db: &DatabaseConnection, timeout: Duration) -> Result<Lock, RunEr
             drop(conn);
             Err(RunError::LockTimeout {
                 waited: timeout,
-                holder: mysql_holder(db, &name).await,
+                holder: describe(mysql_holder(db, &name).await),
             })
         }
         None => Err(DbErr::Custom(format!("GET_LOCK('{name}') failed")).into()),
@@ -308,46 +346,40 @@ async fn mysql(db: &DatabaseConnection, timeout: Duration) -> Result<Lock, RunEr
 }
 
 /// Who holds the MySQL lock: `IS_USED_LOCK` and the process list.
-async fn mysql_holder(db: &DatabaseConnection, name: &str) -> String {
-    let described = async {
-        let stmt = Statement::from_sql_and_values(
-            DbBackend::MySql,
-            "SELECT CAST(IS_USED_LOCK(?) AS SIGNED) AS id",
-            [name.into()],
-        );
-        let id: Option<i64> = match db.query_one_raw(stmt).await? {
-            Some(row) => row.try_get("", "id")?,
-            None => None,
-        };
-        let Some(id) = id else {
-            return Ok::<_, DbErr>(
-                "another connection that released it just now (try again)".to_owned(),
-            );
-        };
-        let stmt = Statement::from_sql_and_values(
-            DbBackend::MySql,
-            "SELECT CAST(USER AS CHAR) AS usr, CAST(HOST AS CHAR) AS host, \
-             CAST(TIME AS SIGNED) AS secs FROM information_schema.PROCESSLIST WHERE ID = ?",
-            [id.into()],
-        );
-        Ok(match db.query_one_raw(stmt).await? {
-            Some(row) => {
-                let user: String = row.try_get("", "usr")?;
-                let host: String = row.try_get("", "host")?;
-                let secs: i64 = row.try_get("", "secs")?;
-                format!(
-                    "MySQL/MariaDB connection {id} (user {user}, host {host}, \
-                     in its current state for {secs} s)"
-                )
-            }
-            None => format!(
-                "MySQL/MariaDB connection {id} (not visible in the process list: \
-                 the PROCESS privilege shows other users' connections)"
-            ),
-        })
-    }
-    .await;
-    described.unwrap_or_else(|e| format!("another connection (it could not be named: {e})"))
+async fn mysql_holder(db: &DatabaseConnection, name: &str) -> Result<Option<String>, DbErr> {
+    let stmt = Statement::from_sql_and_values(
+        DbBackend::MySql,
+        "SELECT CAST(IS_USED_LOCK(?) AS SIGNED) AS id",
+        [name.into()],
+    );
+    let id: Option<i64> = match db.query_one_raw(stmt).await? {
+        Some(row) => row.try_get("", "id")?,
+        None => None,
+    };
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let stmt = Statement::from_sql_and_values(
+        DbBackend::MySql,
+        "SELECT CAST(USER AS CHAR) AS usr, CAST(HOST AS CHAR) AS host, \
+         CAST(TIME AS SIGNED) AS secs FROM information_schema.PROCESSLIST WHERE ID = ?",
+        [id.into()],
+    );
+    Ok(Some(match db.query_one_raw(stmt).await? {
+        Some(row) => {
+            let user: String = row.try_get("", "usr")?;
+            let host: String = row.try_get("", "host")?;
+            let secs: i64 = row.try_get("", "secs")?;
+            format!(
+                "MySQL/MariaDB connection {id} (user {user}, host {host}, \
+                 in its current state for {secs} s)"
+            )
+        }
+        None => format!(
+            "MySQL/MariaDB connection {id} (not visible in the process list: \
+             the PROCESS privilege shows other users' connections)"
+        ),
+    }))
 }
 
 async fn sqlite(db: &DatabaseConnection, timeout: Duration) -> Result<Lock, RunError> {

@@ -1,0 +1,76 @@
+//! `db-migrate start [--on-pending apply|fail|warn] -- COMMAND ARGS...`: wait
+//! for the database, handle pending migrations, then replace this process with
+//! the application (same PID, same environment, signals go to it).
+
+use std::os::unix::process::CommandExt;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use schema_diff::startup::{OnPending, StartupOptions, migrate_on_startup};
+
+use super::Context;
+use crate::args::StartArgs;
+use crate::config::redact_text;
+use crate::ops::BackupRequest;
+
+/// Runs `db-migrate start`; returns only on error (success replaces the process).
+pub async fn run(ctx: &Context<'_>, args: &StartArgs) -> anyhow::Result<ExitCode> {
+    let Some((program, program_args)) = args.command.split_first() else {
+        bail!("no command to start: `db-migrate start -- COMMAND ARGS...`");
+    };
+    let target = super::wait::wait_for(ctx, args.timeout).await?;
+    tracing::info!(%target, "database ready");
+    let db = ctx.connect().await?;
+    let prepared = prepare(ctx, &db, args).await;
+    db.close().await.ok();
+    prepared?;
+
+    use std::io::Write as _;
+    std::io::stdout().flush().ok();
+    std::io::stderr().flush().ok();
+    // Only returns when the program could not be started.
+    let error = std::process::Command::new(program)
+        .args(program_args)
+        .exec();
+    Err(error).with_context(|| format!("cannot start `{}`", program.to_string_lossy()))
+}
+
+/// The backup (if asked) and the pending-migration policy, reported on stderr
+/// so that stdout is the application's.
+async fn prepare(
+    ctx: &Context<'_>,
+    db: &sea_orm::DatabaseConnection,
+    args: &StartArgs,
+) -> anyhow::Result<()> {
+    if args.backup && args.on_pending == OnPending::Apply {
+        let pending = ctx.runner().status(db).await?.pending;
+        if pending.is_empty() {
+            eprintln!("nothing pending: no backup taken");
+        } else {
+            let url = crate::config::validate_url(&ctx.url)?;
+            let created =
+                crate::ops::create(db, &url, &ctx.runner(), &BackupRequest::default()).await?;
+            eprintln!("backup: {}", crate::output::relative(&created.file));
+        }
+    }
+    let options = StartupOptions {
+        on_pending: args.on_pending,
+        lock_timeout: Duration::from_secs(args.lock.lock_timeout),
+    };
+    let report = migrate_on_startup(db, (ctx.project.migrations)(), options).await?;
+    for r in &report.applied {
+        eprintln!("applied {} ({} ms)", r.version, r.duration.as_millis());
+    }
+    if !report.pending.is_empty() {
+        eprintln!(
+            "warning: {} migration(s) pending, starting anyway: {}",
+            report.pending.len(),
+            report.pending.join(", ")
+        );
+    }
+    for w in &report.warnings {
+        eprintln!("warning: {}", redact_text(w));
+    }
+    Ok(())
+}
