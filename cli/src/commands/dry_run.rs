@@ -57,7 +57,7 @@ pub async fn upgrade(ctx: &Context<'_>, target: &str) -> anyhow::Result<ExitCode
         if !status.unknown.is_empty() {
             return Err(RunError::UnknownApplied(status.unknown).into());
         }
-        let plan = plan_upgrade(&parsed, &runner.versions(), &status.pending)?;
+        let plan = parsed.plan(&runner.versions(), &status.pending)?;
         let backend = db.get_database_backend();
         db.close().await.ok();
         (plan, backend)
@@ -81,7 +81,7 @@ pub async fn downgrade(ctx: &Context<'_>, target: &str) -> anyhow::Result<ExitCo
             return Err(RunError::UnknownApplied(status.unknown).into());
         }
         let applied: Vec<String> = status.applied.iter().map(|a| a.version.clone()).collect();
-        let plan = plan_downgrade(&parsed, &runner.versions(), &applied)?;
+        let plan = parsed.plan(&runner.versions(), &applied)?;
         let backend = db.get_database_backend();
         db.close().await.ok();
         (plan, backend)
@@ -90,67 +90,7 @@ pub async fn downgrade(ctx: &Context<'_>, target: &str) -> anyhow::Result<ExitCo
     print(ctx, &scripts, "nothing to roll back")
 }
 
-/// The versions `upgrade TARGET` applies, in order (as the runner plans them).
-fn plan_upgrade(
-    target: &UpgradeTarget,
-    versions: &[String],
-    pending: &[String],
-) -> Result<Vec<String>, RunError> {
-    Ok(match target {
-        UpgradeTarget::Head => pending.to_vec(),
-        UpgradeTarget::Steps(n) => pending.iter().take(*n as usize).cloned().collect(),
-        UpgradeTarget::Version(v) => {
-            let target = resolve(v, versions)?;
-            pending.iter().filter(|p| **p <= target).cloned().collect()
-        }
-    })
-}
-
-/// The versions `downgrade TARGET` rolls back, newest first (as the runner plans them).
-fn plan_downgrade(
-    target: &DowngradeTarget,
-    versions: &[String],
-    applied: &[String],
-) -> Result<Vec<String>, RunError> {
-    let newest_first = applied.iter().rev().cloned();
-    Ok(match target {
-        DowngradeTarget::Base => newest_first.collect(),
-        DowngradeTarget::Steps(n) => newest_first.take(*n as usize).collect(),
-        DowngradeTarget::Version(v) => {
-            let target = resolve(v, versions)?;
-            newest_first.filter(|a| *a > target).collect()
-        }
-    })
-}
-
-/// A full version name or a unique prefix of one, with the runner's errors.
-pub fn resolve(given: &str, versions: &[String]) -> Result<String, RunError> {
-    if let Some(v) = versions.iter().find(|v| v.as_str() == given) {
-        return Ok(v.clone());
-    }
-    let matches: Vec<String> = versions
-        .iter()
-        .filter(|v| v.starts_with(given))
-        .cloned()
-        .collect();
-    match matches.as_slice() {
-        [one] => Ok(one.clone()),
-        [] => Err(RunError::UnknownTarget {
-            given: given.into(),
-            hint: match versions.last() {
-                Some(last) => format!(
-                    "the code has {} migration(s), the newest is `{last}` (see `db-migrate history`)",
-                    versions.len()
-                ),
-                None => "the code has no migrations".into(),
-            },
-        }),
-        _ => Err(RunError::AmbiguousTarget {
-            given: given.into(),
-            matches,
-        }),
-    }
-}
+pub use schema_diff::runner::resolve;
 
 /// The SQL of each of `versions` in `direction` on `backend`, captured without a database.
 pub async fn capture(
@@ -242,39 +182,6 @@ fn sql_text(scripts: &[Script]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn versions() -> Vec<String> {
-        [
-            "m20260101_000000_a",
-            "m20260102_000000_b",
-            "m20260103_000000_c",
-        ]
-        .map(String::from)
-        .to_vec()
-    }
-
-    #[test]
-    fn plans_follow_the_runner() {
-        let v = versions();
-        let up = plan_upgrade(&"m20260102".parse().unwrap(), &v, &v[1..]).unwrap();
-        assert_eq!(up, vec![v[1].clone()]);
-        let up = plan_upgrade(&"+2".parse().unwrap(), &v, &v).unwrap();
-        assert_eq!(up, v[..2].to_vec());
-        let down = plan_downgrade(&"-1".parse().unwrap(), &v, &v).unwrap();
-        assert_eq!(down, vec![v[2].clone()]);
-        let down = plan_downgrade(&"m20260101_000000_a".parse().unwrap(), &v, &v).unwrap();
-        assert_eq!(down, vec![v[2].clone(), v[1].clone()]);
-        let down = plan_downgrade(&DowngradeTarget::Base, &v, &v[..2]).unwrap();
-        assert_eq!(down, vec![v[1].clone(), v[0].clone()]);
-        assert!(matches!(
-            resolve("m2026", &v),
-            Err(RunError::AmbiguousTarget { .. })
-        ));
-        assert!(matches!(
-            resolve("m2099", &v),
-            Err(RunError::UnknownTarget { .. })
-        ));
-    }
 
     #[test]
     fn sql_text_has_a_header_per_migration_and_terminated_statements() {

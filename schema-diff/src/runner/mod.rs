@@ -38,7 +38,7 @@ pub use history::{AppliedMigration, HISTORY_TABLE};
 pub use lock::DEFAULT_LOCK_TIMEOUT;
 pub use recovery::{dirty_message, format_unix};
 pub use repair::{Resolution, Resolved, Stamped};
-pub use target::{DowngradeTarget, StampTarget, UpgradeTarget};
+pub use target::{DowngradeTarget, StampTarget, UpgradeTarget, resolve};
 
 /// Errors of the runner.
 #[derive(Debug, thiserror::Error)]

@@ -109,7 +109,7 @@ fn steps(given: &str, digits: &str) -> Result<u32, RunError> {
 }
 
 /// Resolves a full version name or a unique prefix of one.
-pub(super) fn resolve(given: &str, versions: &[String]) -> Result<String, RunError> {
+pub fn resolve(given: &str, versions: &[String]) -> Result<String, RunError> {
     if let Some(v) = versions.iter().find(|v| v.as_str() == given) {
         return Ok(v.clone());
     }
@@ -139,11 +139,7 @@ pub(super) fn resolve(given: &str, versions: &[String]) -> Result<String, RunErr
 
 impl UpgradeTarget {
     /// The versions to apply, in order, given the code's versions and the pending ones.
-    pub(super) fn plan(
-        &self,
-        versions: &[String],
-        pending: &[String],
-    ) -> Result<Vec<String>, RunError> {
+    pub fn plan(&self, versions: &[String], pending: &[String]) -> Result<Vec<String>, RunError> {
         match self {
             UpgradeTarget::Head => Ok(pending.to_vec()),
             UpgradeTarget::Steps(n) => Ok(pending.iter().take(*n as usize).cloned().collect()),
@@ -157,11 +153,7 @@ impl UpgradeTarget {
 
 impl DowngradeTarget {
     /// The versions to roll back, newest first, given the code's and the applied versions.
-    pub(super) fn plan(
-        &self,
-        versions: &[String],
-        applied: &[String],
-    ) -> Result<Vec<String>, RunError> {
+    pub fn plan(&self, versions: &[String], applied: &[String]) -> Result<Vec<String>, RunError> {
         let newest_first = applied.iter().rev().cloned();
         match self {
             DowngradeTarget::Base => Ok(newest_first.collect()),
