@@ -81,7 +81,15 @@ fn start_applies_pending_migrations_then_becomes_the_command() {
         let out = run(
             &sandbox,
             &scratch.url,
-            &["start", "--", "sh", "-c", "echo started; exit 3"],
+            &[
+                "start",
+                "--lock-timeout",
+                "300",
+                "--",
+                "sh",
+                "-c",
+                "echo started; exit 3",
+            ],
         );
         // The command's exit code is the process's: start replaced itself with it.
         assert_eq!(out.code, Some(3), "{out:#?}");
@@ -172,4 +180,80 @@ fn start_reports_bad_input_as_one_error_line() {
     assert!(out.stderr.contains("unknown policy `maybe`"), "{out:#?}");
     let out = run(&sandbox, &url, &["start"]);
     assert_eq!(out.code, Some(2), "a usage error: {out:#?}");
+}
+
+/// The deployment guide's shell lines, as written, with `db-migrate` on `PATH`
+/// and the database in `DATABASE_URL`.
+fn guide(dir: &std::path::Path, url: &str, line: &str) -> std::process::Output {
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_db-migrate"))
+        .parent()
+        .expect("bin dir")
+        .to_path_buf();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs = vec![bin];
+    dirs.extend(std::env::split_paths(&path));
+    Command::new("sh")
+        .args(["-c", line])
+        .current_dir(dir)
+        .env("PATH", std::env::join_paths(dirs).expect("PATH"))
+        .env("DATABASE_URL", url)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run sh")
+}
+
+#[test]
+fn the_deployment_guide_runs_as_written() {
+    on_every_backend("ops_guide", |rt, scratch| {
+        let sandbox = Sandbox::new();
+        let dir = sandbox.path();
+        let url = scratch.url.as_str();
+        // Kubernetes Job: wait, back up, upgrade.
+        let job = guide(
+            dir,
+            url,
+            "db-migrate wait --timeout 120 && db-migrate upgrade --backup",
+        );
+        assert_eq!(job.status.code(), Some(0), "{job:?}");
+        let backups: Vec<_> = std::fs::read_dir(dir.join("backups"))
+            .expect("backups/")
+            .collect();
+        assert_eq!(backups.len(), 2, "a backup and its manifest");
+        assert_eq!(pending(&sandbox, url), json!([]));
+        // Init container, on a database already at head.
+        let init = guide(
+            dir,
+            url,
+            "db-migrate wait --timeout 120 && db-migrate upgrade --lock-timeout 300",
+        );
+        assert_eq!(init.status.code(), Some(0), "{init:?}");
+        assert!(String::from_utf8_lossy(&init.stdout).contains("nothing to apply"));
+        // Entrypoints, and the probe.
+        for (line, code) in [
+            ("exec db-migrate start -- sh -c 'echo started; exit 3'", 3),
+            (
+                "db-migrate start --on-pending fail -- sh -c 'echo started'",
+                0,
+            ),
+            ("db-migrate health", 0),
+            ("db-migrate backup --verify", 0),
+        ] {
+            let out = guide(dir, url, line);
+            assert_eq!(out.status.code(), Some(code), "{line}: {out:?}");
+        }
+        // A fresh database: the `fail` entrypoint refuses, the probe says degraded.
+        let Some(fresh) = rt.block_on(backends::Scratch::new(scratch.backend, "ops_guide_fresh"))
+        else {
+            return;
+        };
+        let refused = guide(
+            dir,
+            &fresh.url,
+            "db-migrate start --on-pending fail -- my-app",
+        );
+        assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+        let probe = guide(dir, &fresh.url, "db-migrate health");
+        assert_eq!(probe.status.code(), Some(2), "{probe:?}");
+        rt.block_on(fresh.cleanup());
+    });
 }
