@@ -11,7 +11,7 @@ mod history;
 mod migrate;
 mod repair;
 mod restore;
-mod scratch;
+pub(crate) mod scratch;
 mod sql;
 mod start;
 mod status;

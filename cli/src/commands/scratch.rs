@@ -47,19 +47,29 @@ pub async fn with_scratch<T>(
         db.close().await.ok();
         return result;
     }
+    with_named_database(target, prefix, async |name: &str| {
+        let db = crate::connect::connect(&scratch_url(target_url, name)?).await?;
+        let result = work(&db).await;
+        db.close().await.ok();
+        result
+    })
+    .await
+}
+
+/// Creates a uniquely named database (`<prefix>_...`) on the PostgreSQL or MySQL
+/// server `admin` is connected to, runs `work` with its name, then drops it
+/// whatever `work` returned. A failure to drop it is an error naming the database.
+pub async fn with_named_database<T>(
+    admin: &DatabaseConnection,
+    prefix: &str,
+    work: impl AsyncFnOnce(&str) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let backend = admin.get_database_backend();
     let name = unique_name(prefix);
-    let url = scratch_url(target_url, &name)?;
-    create_database(target, backend, &name).await?;
+    create_database(admin, backend, &name).await?;
     tracing::info!(database = %name, "scratch database created");
-    let result = match crate::connect::connect(&url).await {
-        Ok(db) => {
-            let result = work(&db).await;
-            db.close().await.ok();
-            result
-        }
-        Err(e) => Err(e),
-    };
-    let dropped = drop_database(target, backend, &name).await;
+    let result = work(&name).await;
+    let dropped = drop_database(admin, backend, &name).await;
     match (result, dropped) {
         (Ok(value), Ok(())) => Ok(value),
         (Ok(_), Err(e)) => Err(e),

@@ -5,16 +5,15 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use anyhow::{Context as _, bail};
 use schema_diff::runner::Runner;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
+use sea_orm::DatabaseConnection;
 
 use super::load::{load_sql, replace_sqlite};
 use super::manifest::{Manifest, TableRows, count_rows, sha256_file};
 use super::target::{Kind, Target};
-use crate::config::redact_text;
+use crate::commands::scratch::with_named_database;
 
 /// The prefix of the scratch databases `verify` creates.
 pub const VERIFY_PREFIX: &str = "dbm_verify";
@@ -96,20 +95,8 @@ async fn restore_server_scratch(
         );
     }
     let admin = crate::connect::connect(configured).await?;
-    let name = unique_name(VERIFY_PREFIX);
-    let scratch = server.with_database(&name);
-    let backend = admin.get_database_backend();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {}", quote(backend, &name)))
-        .await
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "cannot create the scratch database `{name}` (the URL's user needs the right to \
-                 create databases): {}",
-                redact_text(&e.to_string())
-            )
-        })?;
-    let result = async {
+    let result = with_named_database(&admin, VERIFY_PREFIX, async |name: &str| {
+        let scratch = server.with_database(name);
         let db = crate::connect::connect(&scratch.url()).await?;
         let result = async {
             load_sql(&db, &scratch, file, false).await?;
@@ -118,15 +105,10 @@ async fn restore_server_scratch(
         .await;
         db.close().await.ok();
         result
-    }
+    })
     .await;
-    let dropped = drop_database(&admin, &name).await;
     admin.close().await.ok();
-    match (result, dropped) {
-        (Ok(v), Ok(())) => Ok(v),
-        (Err(e), _) => Err(e),
-        (Ok(_), Err(e)) => Err(e),
-    }
+    result
 }
 
 async fn read_back(
@@ -172,47 +154,6 @@ pub fn compare(manifest: &Manifest, restored: &[TableRows], version: Option<&str
         ));
     }
     problems
-}
-
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-/// `<prefix>_<pid>_<nanos>_<n>`: a database name no other run uses.
-fn unique_name(prefix: &str) -> String {
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() % 1_000_000_000_000)
-        .unwrap_or(0);
-    format!("{prefix}_{}_{nanos}_{n}", std::process::id())
-}
-
-fn quote(backend: DbBackend, name: &str) -> String {
-    match backend {
-        DbBackend::Postgres => format!("\"{name}\""),
-        _ => format!("`{name}`"),
-    }
-}
-
-async fn drop_database(admin: &DatabaseConnection, name: &str) -> anyhow::Result<()> {
-    let backend = admin.get_database_backend();
-    let plain = format!("DROP DATABASE IF EXISTS {}", quote(backend, name));
-    let outcome = if backend == DbBackend::Postgres {
-        match admin
-            .execute_unprepared(&format!("{plain} WITH (FORCE)"))
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(_) => admin.execute_unprepared(&plain).await.map(|_| ()),
-        }
-    } else {
-        admin.execute_unprepared(&plain).await.map(|_| ())
-    };
-    outcome.map_err(|e| {
-        anyhow::anyhow!(
-            "cannot drop the scratch database `{name}`; drop it by hand: {}",
-            redact_text(&e.to_string())
-        )
-    })
 }
 
 #[cfg(test)]
