@@ -13,13 +13,20 @@
 //!
 //! - `introspect`: [`schema_diff::introspect::introspect`], with the number of
 //!   queries it sends (counted with `DatabaseConnection::set_metric_callback`);
-//! - `diff 1`: the introspected schema against a copy with one added column;
-//! - `diff =`: the introspected schema against an identical copy;
-//! - `from empty` and `render`: `diff(empty, schema)` (create all N tables) and
-//!   [`schema_diff::render::render_migration`] of its changes;
-//! - memory: the process's resident set before the first introspect + diff
-//!   and its peak during it (`VmHWM` of `/proc/self/status`, reset through
-//!   `/proc/self/clear_refs` just before).
+//!   `first introspect` is the first run alone, on a new connection (cold
+//!   server-side caches, as in a fresh `db-migrate` process);
+//! - `diff, 1 change`: the introspected schema against a copy with one added
+//!   column; `diff, identical`: against an identical copy (must be empty);
+//! - `introspect + diff`: the sum of the two best times the targets are about;
+//! - `diff from empty` and `render`: `diff(empty, schema)` (create all N
+//!   tables) and [`schema_diff::render::render_migration`] of its changes;
+//! - memory: the resident set before the first introspect + diffs, and its
+//!   peak during the introspection and during introspect + diffs (`VmHWM` of
+//!   `/proc/self/status`, reset through `/proc/self/clear_refs` just before).
+//!
+//! The introspected schema is checked (N tables, each with ten columns, its
+//! primary key, foreign key, unique constraint and index) and so are the
+//! diffs (one change, and none).
 //!
 //! Each backend and size runs in a child process of its own (this binary again,
 //! with `--child`), so memory figures are not inflated by earlier runs. The
@@ -35,8 +42,12 @@
 //! | `--runs 3` | `DBM_BENCH_RUNS` | `3` |
 //! | `--keep` | `DBM_BENCH_KEEP=1` | drop the scratch databases |
 //! | `--queries` | `DBM_BENCH_QUERIES=1` | also print each introspection query's time |
+//! | `--skip-render` | `DBM_BENCH_SKIP_RENDER=1` | leave out `from empty` and `render` |
 //! | | `DBM_BENCH_POSTGRES_URL` | `postgres://postgres@127.0.0.1:5432` |
 //! | | `DBM_BENCH_MYSQL_URL` | `mysql://root@127.0.0.1:3306` |
+//!
+//! The server URLs name no database and may end with options, such as
+//! `postgres://postgres@127.0.0.1:5432?sslmode=disable`.
 
 use std::collections::BTreeMap;
 use std::process::{Command, ExitCode};
@@ -99,6 +110,8 @@ struct Config {
     keep: bool,
     /// Print each introspection query's time.
     trace: bool,
+    /// Leave out `diff(empty, schema)` and render (seconds at 5000 tables).
+    skip_render: bool,
     child: Option<(Backend, usize)>,
 }
 
@@ -110,6 +123,7 @@ impl Config {
         let mut runs = env("DBM_BENCH_RUNS");
         let mut keep = env("DBM_BENCH_KEEP").is_some_and(|v| v != "0");
         let mut trace = env("DBM_BENCH_QUERIES").is_some_and(|v| v != "0");
+        let mut skip_render = env("DBM_BENCH_SKIP_RENDER").is_some_and(|v| v != "0");
         let mut child = None;
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -121,6 +135,7 @@ impl Config {
                 "--runs" => runs = Some(value("--runs")?),
                 "--keep" => keep = true,
                 "--queries" => trace = true,
+                "--skip-render" => skip_render = true,
                 "--child" => child = Some(value("--child")?),
                 other => return Err(format!("unknown argument `{other}`")),
             }
@@ -164,6 +179,7 @@ impl Config {
             runs,
             keep,
             trace,
+            skip_render,
             child,
         })
     }
@@ -175,6 +191,8 @@ struct Measure {
     backend: String,
     n: usize,
     create_s: f64,
+    /// The first introspection, on a new connection (cold server caches).
+    first_introspect_ms: f64,
     introspect_ms: f64,
     queries: usize,
     diff_change_ms: f64,
@@ -185,6 +203,9 @@ struct Measure {
     changes_all: usize,
     rendered_kb: usize,
     rss_before_mb: f64,
+    /// The peak during the first introspection alone.
+    peak_introspect_mb: f64,
+    /// The peak during the first introspection and both diffs.
     peak_mb: f64,
 }
 
@@ -245,6 +266,9 @@ fn parent(config: &Config) -> ExitCode {
             if config.trace {
                 cmd.arg("--queries");
             }
+            if config.skip_render {
+                cmd.arg("--skip-render");
+            }
             let out = cmd
                 .stderr(std::process::Stdio::inherit())
                 .output()
@@ -279,26 +303,37 @@ fn parent(config: &Config) -> ExitCode {
 fn print_table(results: &[Measure]) {
     println!();
     println!(
-        "| backend | N | create (s) | introspect (ms) | queries | diff, 1 change (ms) | diff, identical (ms) | introspect + diff (ms) | diff from empty (ms) | render (ms) | RSS before (MB) | peak RSS (MB) | Δ RSS (MB) |"
+        "| backend | N | create (s) | first introspect (ms) | introspect (ms) | queries | diff, 1 change (ms) | diff, identical (ms) | introspect + diff (ms) | diff from empty (ms) | render (ms) | RSS before (MB) | peak, introspect (MB) | peak, introspect + diff (MB) | Δ RSS (MB) |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for m in results {
         println!(
-            "| {} | {} | {:.1} | {:.1} | {} | {:.1} | {:.1} | **{:.1}** | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
+            "| {} | {} | {:.1} | {:.1} | {:.1} | {} | {:.1} | {:.1} | **{:.1}** | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} |",
             m.backend,
             m.n,
             m.create_s,
+            m.first_introspect_ms,
             m.introspect_ms,
             m.queries,
             m.diff_change_ms,
             m.diff_same_ms,
             m.intro_diff_ms(),
-            m.diff_empty_ms,
-            m.render_ms,
+            optional_ms(m.diff_empty_ms),
+            optional_ms(m.render_ms),
             m.rss_before_mb,
+            m.peak_introspect_mb,
             m.peak_mb,
             m.peak_mb - m.rss_before_mb,
         );
+    }
+}
+
+/// A time, or a dash when it was not measured (`--skip-render`).
+fn optional_ms(ms: f64) -> String {
+    if ms > 0.0 {
+        format!("{ms:.1}")
+    } else {
+        "–".into()
     }
 }
 
@@ -403,6 +438,8 @@ async fn measure(
     let probe = memory::reset_peak();
     let (schema, t_intro) = timed_async(introspect(&db)).await;
     let schema = schema.map_err(|e| format!("introspect: {e}"))?;
+    m.peak_introspect_mb = memory::peak_mb();
+    m.first_introspect_ms = ms(t_intro);
     let changed = with_one_change(&schema);
     let (one, t_change) = timed(|| diff(&schema, &changed, dialect, &options));
     let same_copy = schema.clone();
@@ -470,7 +507,8 @@ async fn measure(
     };
     let mut best_empty = Duration::MAX;
     let mut best_render = Duration::MAX;
-    for _ in 0..runs {
+    let render_runs = if config.skip_render { 0 } else { runs };
+    for _ in 0..render_runs {
         let (all, t) = timed(|| diff(&empty, &schema, dialect, &options));
         best_empty = best_empty.min(t);
         let (text, t) = timed(|| render_migration(&all, &render_options));
@@ -479,8 +517,10 @@ async fn measure(
         m.changes_all = all.len();
         m.rendered_kb = text.len() / 1024;
     }
-    m.diff_empty_ms = ms(best_empty);
-    m.render_ms = ms(best_render);
+    if render_runs > 0 {
+        m.diff_empty_ms = ms(best_empty);
+        m.render_ms = ms(best_render);
+    }
     db.close().await.ok();
     Ok(m)
 }
@@ -587,6 +627,14 @@ fn server_url(backend: Backend) -> String {
         .to_owned()
 }
 
+/// `server` (a URL without a database, maybe with `?options`) with `database`.
+fn with_database(server: &str, database: &str) -> String {
+    match server.split_once('?') {
+        Some((base, options)) => format!("{}/{database}?{options}", base.trim_end_matches('/')),
+        None => format!("{server}/{database}"),
+    }
+}
+
 impl Scratch {
     async fn create(backend: Backend, n: usize) -> Result<Scratch, String> {
         let name = format!("dbm_bench_{n}");
@@ -599,21 +647,21 @@ impl Scratch {
             }
             Backend::Postgres => {
                 let server = server_url(backend);
-                let admin = format!("{server}/postgres");
+                let admin = with_database(&server, "postgres");
                 let db = connect(&admin).await?;
                 exec(&db, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
                 exec(&db, &format!("CREATE DATABASE {name}")).await?;
                 db.close().await.ok();
-                (format!("{server}/{name}"), Some(admin), None)
+                (with_database(&server, &name), Some(admin), None)
             }
             Backend::MySql => {
                 let server = server_url(backend);
-                let admin = format!("{server}/mysql");
+                let admin = with_database(&server, "mysql");
                 let db = connect(&admin).await?;
                 exec(&db, &format!("DROP DATABASE IF EXISTS {name}")).await?;
                 exec(&db, &format!("CREATE DATABASE {name}")).await?;
                 db.close().await.ok();
-                (format!("{server}/{name}"), Some(admin), None)
+                (with_database(&server, &name), Some(admin), None)
             }
         };
         let start = Instant::now();

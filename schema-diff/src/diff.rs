@@ -36,6 +36,7 @@ mod tests_order;
 #[cfg(test)]
 mod tests_rebuild;
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use crate::{Change, Dialect, Schema};
@@ -99,8 +100,16 @@ pub fn diff(
     let desired_norm = dialect.normalize_schema(desired);
 
     let renames = renames::Renames::plan(&actual_norm, desired);
-    let actual = renames.apply(actual);
-    let actual_norm = renames.apply(&actual_norm);
+    // Without renames the actual side is used as it is: copying a schema of
+    // thousands of tables costs time and memory.
+    let (actual, actual_norm) = if renames.is_empty() {
+        (Cow::Borrowed(actual), actual_norm)
+    } else {
+        (
+            Cow::Owned(renames.apply(actual)),
+            renames.apply(&actual_norm),
+        )
+    };
 
     let ctx = Context {
         options,

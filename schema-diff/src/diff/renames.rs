@@ -68,6 +68,11 @@ impl Renames {
         renames
     }
 
+    /// Whether no table or column is renamed ([`Renames::apply`] would copy).
+    pub(super) fn is_empty(&self) -> bool {
+        self.tables.is_empty() && self.columns.is_empty()
+    }
+
     /// The `RenameTable` and `RenameColumn` changes.
     pub(super) fn changes(&self) -> Vec<Change> {
         self.changes.clone()

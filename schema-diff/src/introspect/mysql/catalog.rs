@@ -133,8 +133,8 @@ pub(super) struct Catalog {
 }
 
 impl Catalog {
-    /// Runs the catalog queries (seven, or six on a server without
-    /// `CHECK_CONSTRAINTS`).
+    /// Runs the catalog queries: seven, or six when `TABLE_CONSTRAINTS` lists
+    /// no CHECK constraint or the server has no `CHECK_CONSTRAINTS`.
     pub(super) async fn read<C: ConnectionTrait>(db: &C, server: &Server) -> Result<Self, Error> {
         let mut tables = Vec::new();
         for row in query(db, TABLES, server).await? {
@@ -212,8 +212,12 @@ impl Catalog {
             });
         }
 
+        // `TABLE_CONSTRAINTS` lists every CHECK constraint too (column and
+        // table level): when it has none, the `CHECK_CONSTRAINTS` scan (which
+        // opens every table on MariaDB) is left out.
+        let any_checks = constraints.iter().any(|c| c.kind == "CHECK");
         let mut checks = Vec::new();
-        if server.has_check_constraints() {
+        if server.has_check_constraints() && any_checks {
             let sql = if server.checks_have_table() {
                 CHECKS_MARIADB
             } else {
@@ -228,7 +232,7 @@ impl Catalog {
                     table,
                 });
             }
-        } else {
+        } else if !server.has_check_constraints() {
             tracing::warn!(
                 version = ?server.version,
                 "this server has no information_schema.CHECK_CONSTRAINTS; CHECK constraints are not read"

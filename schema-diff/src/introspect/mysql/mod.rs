@@ -6,8 +6,11 @@
 //! `TABLES`, `COLUMNS`, `STATISTICS` (indexes and the primary key),
 //! `TABLE_CONSTRAINTS` (which unique indexes are constraints, which table a
 //! CHECK belongs to), `KEY_COLUMN_USAGE` and `REFERENTIAL_CONSTRAINTS` (foreign
-//! keys) and `CHECK_CONSTRAINTS`: eight queries, joined in memory (MariaDB
-//! evaluates joins of `information_schema` views poorly). Every string column
+//! keys) and `CHECK_CONSTRAINTS` (only when `TABLE_CONSTRAINTS` lists a CHECK
+//! constraint): eight queries at most, joined in memory (MariaDB evaluates
+//! joins of `information_schema` views poorly). On MariaDB each of these views
+//! opens every table of the database; see docs/performance.md for the server
+//! settings that keep that fast with thousands of tables. Every string column
 //! is read through `CAST(.. AS CHAR)`: MySQL 8 sends some of them as binary
 //! strings. Types and defaults are read with [`crate::dialect::mysql`].
 //!
