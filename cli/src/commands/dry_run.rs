@@ -90,8 +90,6 @@ pub async fn downgrade(ctx: &Context<'_>, target: &str) -> anyhow::Result<ExitCo
     print(ctx, &scripts, "nothing to roll back")
 }
 
-pub use schema_diff::runner::resolve;
-
 /// The SQL of each of `versions` in `direction` on `backend`, captured without a database.
 pub async fn capture(
     ctx: &Context<'_>,

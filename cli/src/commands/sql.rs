@@ -7,6 +7,8 @@ use anyhow::bail;
 use sea_orm::DbBackend;
 
 use super::Context;
+use schema_diff::runner::StampTarget;
+
 use super::dry_run::{self, Direction};
 
 /// Prints the SQL of the migrations between FROM and TO of `range` on `backend`
@@ -88,15 +90,12 @@ fn non_empty<'a>(side: &'a str, default: &'a str) -> &'a str {
 /// How many migrations are applied at `point`: 0 at `base`, all at `head`, up to and
 /// including the version otherwise.
 fn position(point: &str, versions: &[String]) -> anyhow::Result<usize> {
-    match point {
-        "base" => Ok(0),
-        "head" | "heads" => Ok(versions.len()),
-        given => {
-            let version = dry_run::resolve(given, versions)?;
-            let index = versions.iter().position(|v| *v == version).unwrap_or(0);
-            Ok(index + 1)
-        }
-    }
+    let target = match point {
+        "base" => StampTarget::Base,
+        "head" | "heads" => StampTarget::Head,
+        given => StampTarget::Version(given.into()),
+    };
+    Ok(target.applied_count(versions)?)
 }
 
 #[cfg(test)]

@@ -83,7 +83,7 @@ impl std::str::FromStr for StampTarget {
 
 impl StampTarget {
     /// How many of the code's migrations (the first ones) count as applied.
-    pub(super) fn applied_count(&self, versions: &[String]) -> Result<usize, RunError> {
+    pub fn applied_count(&self, versions: &[String]) -> Result<usize, RunError> {
         match self {
             StampTarget::Base => Ok(0),
             StampTarget::Head => Ok(versions.len()),
