@@ -15,6 +15,8 @@
 //! }
 //! ```
 
+#[macro_use]
+mod terminal;
 mod args;
 mod commands;
 mod config;

@@ -16,6 +16,9 @@ pub enum Error {
     /// The database holds something the introspection could not read.
     #[error("cannot read table `{table}`: {reason}")]
     Introspection { table: String, reason: String },
+    /// A name or expression that cannot be put into SQL safely.
+    #[error(transparent)]
+    UnsafeName(#[from] crate::sql_text::UnsafeName),
     /// The generated code could not be formatted.
     #[error("cannot render the migration: {0}")]
     Render(String),

@@ -13,6 +13,7 @@ pub mod change;
 pub mod desired;
 pub mod dialect;
 pub mod diff;
+pub mod display;
 pub mod error;
 pub mod health;
 pub mod introspect;
@@ -23,6 +24,7 @@ pub mod render;
 pub mod reverse;
 pub mod runner;
 pub mod runtime;
+pub mod sql_text;
 pub mod startup;
 pub mod statements;
 

@@ -22,6 +22,9 @@ use sea_orm::{
 use sea_orm_migration::SchemaManager;
 use sea_query::{Alias, IndexCreateStatement, TableCreateStatement, TableName, TableRef};
 
+use crate::Dialect;
+use crate::sql_text::{quote_ident, quote_literal};
+
 /// The prefix of the temporary table a SQLite rebuild creates: `__db_migrate_new_<table>`.
 pub const SQLITE_REBUILD_PREFIX: &str = "__db_migrate_new_";
 
@@ -322,7 +325,7 @@ pub async fn alter_mysql_enum_columns(
 }
 
 fn mysql_string(value: &str) -> String {
-    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
+    quote_literal(Dialect::MySql, value)
 }
 
 /// Drops the foreign key `name` of `table`. On MySQL/MariaDB it also drops the index
@@ -431,19 +434,19 @@ pub async fn recreate_postgres_enum(
     exec(conn, &format!("DROP TYPE {}", quote(&old))).await
 }
 
-/// `"name"` (PostgreSQL and SQLite), embedded quotes doubled.
+/// `"name"` (PostgreSQL and SQLite).
 fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
+    quote_ident(Dialect::Postgres, name)
 }
 
-/// `` `name` `` (MySQL), embedded backticks doubled.
+/// `` `name` `` (MySQL).
 fn quote_mysql(name: &str) -> String {
-    format!("`{}`", name.replace('`', "``"))
+    quote_ident(Dialect::MySql, name)
 }
 
-/// `'text'`, embedded quotes doubled.
+/// `'text'` (PostgreSQL).
 fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
+    quote_literal(Dialect::Postgres, text)
 }
 
 fn join_quoted(names: &[&str], quote: fn(&str) -> String) -> String {

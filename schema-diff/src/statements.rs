@@ -229,6 +229,7 @@ pub async fn apply(manager: &SchemaManager<'_>, changes: &[Change]) -> Result<()
     let backend = manager.get_database_backend();
     let dialect = Dialect::of(backend)
         .ok_or_else(|| DbErr::Migration(format!("unsupported database backend {backend:?}")))?;
+    crate::sql_text::check_changes(changes).map_err(|e| DbErr::Migration(e.to_string()))?;
     let nodes = plan(changes);
     for op in flatten(&nodes, dialect) {
         run(manager, op).await?;
@@ -345,6 +346,9 @@ pub fn preview_sql(changes: &[Change], backend: DbBackend) -> Vec<String> {
     let Some(dialect) = Dialect::of(backend) else {
         return vec![format!("-- unsupported database backend {backend:?}")];
     };
+    if let Err(unsafe_name) = crate::sql_text::check_changes(changes) {
+        return vec![format!("-- error: {unsafe_name}")];
+    }
     let nodes = plan(changes);
     let mut lines = Vec::new();
     for op in flatten(&nodes, dialect) {

@@ -6,6 +6,7 @@ pub mod build;
 pub mod cases;
 pub mod converge;
 pub mod every_change;
+pub mod hostile;
 pub mod interpreted;
 pub mod kitchen;
 

@@ -103,33 +103,33 @@ pub async fn run(
             "file": file,
         }))?;
     } else if let Some(path) = &file {
-        println!("{} change(s):", changes.len());
+        outln!("{} change(s):", changes.len());
         for line in &summary {
-            println!("  {line}");
+            outln!("  {line}");
         }
         if !hazards.is_empty() {
-            println!("hazards ({}), also written in the file:", hazards.len());
+            outln!("hazards ({}), also written in the file:", hazards.len());
             for hazard in &hazards {
-                println!("  {hazard}");
+                outln!("  {hazard}");
             }
         }
         if !preflight.is_empty() {
-            println!("on this database's data:");
+            outln!("on this database's data:");
             for hazard in &preflight {
-                println!("  {hazard}");
+                outln!("  {hazard}");
             }
         }
         let suggested = rename_flags(&rename_candidates(&changes, Some(dialect)));
-        println!("wrote {}", crate::output::relative(path));
+        outln!("wrote {}", crate::output::relative(path));
         if !suggested.is_empty() {
-            println!(
+            outln!(
                 "if that drop + add is a rename, delete the file and run again with {}",
                 suggested.join(" ")
             );
         }
-        println!("review it, then run `db-migrate upgrade`");
+        outln!("review it, then run `db-migrate upgrade`");
     } else {
-        println!("No changes");
+        outln!("No changes");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -115,9 +115,9 @@ fn print_created(created: &Created, to_stderr: bool) {
     }
     for line in lines {
         if to_stderr {
-            eprintln!("{line}");
+            errln!("{line}");
         } else {
-            println!("{line}");
+            outln!("{line}");
         }
     }
 }
@@ -125,7 +125,7 @@ fn print_created(created: &Created, to_stderr: bool) {
 fn print_verification_text(file: &Path, v: &Verification) {
     let m = &v.manifest;
     if v.ok() {
-        println!(
+        outln!(
             "verified: {} restores with the manifest's {} table(s) and {} row(s), at {}",
             relative(file),
             m.tables.len(),
@@ -133,12 +133,12 @@ fn print_verification_text(file: &Path, v: &Verification) {
             m.migration_version.as_deref().unwrap_or("no migration")
         );
     } else {
-        println!(
+        outln!(
             "verify failed: {} does not restore as its manifest says:",
             relative(file)
         );
         for p in &v.problems {
-            println!("  {p}");
+            outln!("  {p}");
         }
     }
 }

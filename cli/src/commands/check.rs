@@ -295,40 +295,40 @@ pub(crate) fn summary(changes: &[Change]) -> String {
 /// Prints a report as text: the verdict, the problems, then the details.
 pub(crate) fn print_text(report: &Report, with_hazards: bool) {
     if report.ok {
-        println!("ok: no problems found");
+        outln!("ok: no problems found");
     } else {
-        println!("{} problem(s):", report.problems.len());
+        outln!("{} problem(s):", report.problems.len());
         for problem in &report.problems {
-            println!("  - {problem}");
+            outln!("  - {problem}");
         }
     }
     if report.drift.is_empty() {
-        println!("drift: none");
+        outln!("drift: none");
     } else {
-        println!("drift ({}):", report.drift.len());
+        outln!("drift ({}):", report.drift.len());
         for line in describe_all(&report.drift) {
-            println!("  {line}");
+            outln!("  {line}");
         }
     }
     if report.pending.is_empty() {
-        println!("pending: none");
+        outln!("pending: none");
     } else {
-        println!("pending ({}):", report.pending.len());
+        outln!("pending ({}):", report.pending.len());
         for version in &report.pending {
-            println!("  {version}");
+            outln!("  {version}");
         }
     }
     if with_hazards {
         if report.hazards.is_empty() {
-            println!("hazards: none");
+            outln!("hazards: none");
         } else {
-            println!("hazards ({}):", report.hazards.len());
+            outln!("hazards ({}):", report.hazards.len());
             for found in &report.hazards {
                 let source = match found.source {
                     HazardSource::Target => "database → entities",
                     HazardSource::Drift => "drift",
                 };
-                println!("  {} [{source}]", found.hazard);
+                outln!("  {} [{source}]", found.hazard);
             }
         }
     }

@@ -68,29 +68,29 @@ pub async fn run(
         }))?;
     } else {
         let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        print!("{}", paint(&text, colour));
+        print!("{}", paint(&crate::terminal::visible_lines(&text), colour));
         if equal {
             if !text.is_empty() {
-                println!();
+                outln!();
             }
-            println!("No changes: {from_label} matches {to_label}");
+            outln!("No changes: {from_label} matches {to_label}");
         } else {
             if !text.is_empty() {
-                println!();
+                outln!();
             }
-            println!("{} change(s):", changes.len());
+            outln!("{} change(s):", changes.len());
             for change in &changes {
-                println!("  {}", change.describe());
+                outln!("  {}", change.describe());
                 if let schema_diff::Change::RebuildTable { changes, .. } = change {
                     for inner in changes {
-                        println!("      {}", inner.describe());
+                        outln!("      {}", inner.describe());
                     }
                 }
             }
             if !hazards.is_empty() {
-                println!("hazards ({}):", hazards.len());
+                outln!("hazards ({}):", hazards.len());
                 for hazard in &hazards {
-                    println!("  {hazard}");
+                    outln!("  {hazard}");
                 }
             }
         }

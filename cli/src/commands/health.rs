@@ -48,15 +48,15 @@ fn one_line(text: &str) -> String {
 }
 
 fn print(report: &HealthReport) {
-    println!("status:  {}", report.status);
+    outln!("status:  {}", report.status);
     if report.status != HealthStatus::Error || report.current.is_some() {
-        println!("current: {}", report.current.as_deref().unwrap_or("(none)"));
+        outln!("current: {}", report.current.as_deref().unwrap_or("(none)"));
     }
-    println!("head:    {}", report.head.as_deref().unwrap_or("(none)"));
+    outln!("head:    {}", report.head.as_deref().unwrap_or("(none)"));
     if let Some(at) = &report.last_applied_at {
-        println!("last applied at: {at}");
+        outln!("last applied at: {at}");
     }
     for problem in &report.problems {
-        println!("problem: {problem}");
+        outln!("problem: {problem}");
     }
 }

@@ -86,7 +86,7 @@ pub async fn run(ctx: &Context<'_>, file: &Path, force: bool) -> anyhow::Result<
             "tables": counts,
         }))?;
     } else {
-        println!(
+        outln!(
             "restored {} into `{}`: {} table(s), {rows} row(s), at {}",
             relative(file),
             redact_url(&ctx.url),

@@ -31,34 +31,34 @@ pub async fn run(ctx: &Context<'_>) -> anyhow::Result<ExitCode> {
             "dirty": dirty,
         }))?;
     } else {
-        println!("current: {}", status.current.as_deref().unwrap_or("(none)"));
-        println!("head:    {}", status.head.as_deref().unwrap_or("(none)"));
+        outln!("current: {}", status.current.as_deref().unwrap_or("(none)"));
+        outln!("head:    {}", status.head.as_deref().unwrap_or("(none)"));
         if status.pending.is_empty() {
-            println!("pending: none, the database is up to date");
+            outln!("pending: none, the database is up to date");
         } else {
-            println!("pending: {}", status.pending.len());
+            outln!("pending: {}", status.pending.len());
             for v in &status.pending {
-                println!("  {v}");
+                outln!("  {v}");
             }
         }
         if !status.unknown.is_empty() {
-            println!("applied but not in the code ({}):", status.unknown.len());
+            outln!("applied but not in the code ({}):", status.unknown.len());
             for v in &status.unknown {
-                println!("  {v}");
+                outln!("  {v}");
             }
         }
         if !status.dirty.is_empty() {
-            println!(
+            outln!(
                 "dirty ({}): upgrade and downgrade refuse until each is resolved:",
                 status.dirty.len()
             );
             for row in &status.dirty {
                 let message = schema_diff::runner::dirty_message(row, backend);
-                println!("  {}", crate::config::redact_text(&message));
+                outln!("  {}", crate::config::redact_text(&message));
             }
             // A `started` row may belong to a run that is still going.
             if let Some(who) = schema_diff::runner::lock::holder(&db).await? {
-                println!(
+                outln!(
                     "note: the migration lock is held now, by {who}: a run is in progress, \
                      and a `started` row may be its own; check again when it has finished"
                 );

@@ -15,7 +15,7 @@ pub async fn run(ctx: &Context<'_>, timeout: u64) -> anyhow::Result<ExitCode> {
     if ctx.global.json {
         crate::output::json(&json!({ "ready": true, "database": target }))?;
     } else {
-        println!("database at {target} accepts connections");
+        outln!("database at {target} accepts connections");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -28,7 +28,7 @@ pub async fn wait_for(ctx: &Context<'_>, timeout: u64) -> anyhow::Result<String>
     let target = schema_diff::startup::describe_target(&url);
     let on_retry = |attempt: u32, error: &str| {
         if attempt == 1 {
-            eprintln!(
+            errln!(
                 "waiting for the database at {target} (up to {timeout} s): {}",
                 redact_text(error)
             );

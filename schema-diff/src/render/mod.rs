@@ -23,6 +23,7 @@ mod summary;
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
+use crate::display::{needs_escape, visible};
 use crate::statements::plan;
 use crate::{Change, Error};
 use idents::Names;
@@ -68,9 +69,11 @@ impl Ctx {
 }
 
 /// A string literal for SQL text: a raw string (`r#"..."#`) when the SQL holds double
-/// quotes, so that it reads as written.
+/// quotes, so that it reads as written; an escaped literal otherwise.
 fn sql_literal(sql: &str) -> TokenStream {
-    if !sql.contains('"') && !sql.contains('\\') {
+    // A raw string cannot spell a control character (a bare CR is an error), and
+    // rustc rejects direction overrides in literals: those take an escaped literal.
+    if (!sql.contains('"') && !sql.contains('\\')) || sql.chars().any(needs_escape) {
         return quote! { #sql };
     }
     let hashes = (1..)
@@ -86,6 +89,7 @@ fn sql_literal(sql: &str) -> TokenStream {
 /// performs their reversal. The result is formatted Rust that compiles in a crate
 /// depending on `sea-orm-migration` and `schema-diff`, with no clippy warnings.
 pub fn render_migration(changes: &[Change], options: &RenderOptions) -> Result<String, Error> {
+    crate::sql_text::check_changes(changes)?;
     let mut ctx = Ctx {
         names: Names::default(),
         comments: Vec::new(),
@@ -155,7 +159,8 @@ fn manager_param(used: bool) -> TokenStream {
     }
 }
 
-/// The `//!` doc comment: the description, then the changes.
+/// The `//!` doc comment: the description, then the changes. Every line goes through
+/// [`visible`], so no text can end the comment or hide in it.
 fn header(changes: &[Change], options: &RenderOptions) -> String {
     let mut lines: Vec<String> = options
         .description
@@ -182,7 +187,7 @@ fn header(changes: &[Change], options: &RenderOptions) -> String {
         if line.is_empty() {
             out.push_str("//!\n");
         } else {
-            out.push_str(&format!("//! {line}\n"));
+            out.push_str(&format!("//! {}\n", visible(&line)));
         }
     }
     out
@@ -209,7 +214,7 @@ fn replace_comment_markers(code: &str, comments: &[String]) -> Result<String, Er
                     if comment_line.is_empty() {
                         out.push_str(&format!("{indent}//\n"));
                     } else {
-                        out.push_str(&format!("{indent}// {comment_line}\n"));
+                        out.push_str(&format!("{indent}// {}\n", visible(&comment_line)));
                     }
                 }
             }

@@ -516,12 +516,12 @@ pub(crate) mod pg {
 
     /// `"name"`, with embedded quotes doubled.
     pub(crate) fn ident(name: &str) -> String {
-        format!("\"{}\"", name.replace('"', "\"\""))
+        crate::sql_text::quote_ident(crate::Dialect::Postgres, name)
     }
 
     /// `'text'`, with embedded quotes doubled.
     pub(crate) fn literal(text: &str) -> String {
-        format!("'{}'", text.replace('\'', "''"))
+        crate::sql_text::quote_literal(crate::Dialect::Postgres, text)
     }
 
     /// `ALTER TABLE "t" ALTER COLUMN "c" <clause>`.

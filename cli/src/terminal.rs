@@ -1,0 +1,49 @@
+//! Human output: every line the commands print goes through
+//! [`schema_diff::display::visible`], so a name holding a newline, an ANSI escape
+//! sequence or a direction override is shown escaped instead of acting on the
+//! operator's terminal. Machine output (`--json`) is serialised by serde_json, which
+//! escapes control characters itself.
+
+/// `println!`, with control characters (newlines included) made visible.
+macro_rules! outln {
+    () => {
+        println!()
+    };
+    ($($arg:tt)*) => {
+        println!("{}", schema_diff::display::visible(&format!($($arg)*)))
+    };
+}
+
+/// `eprintln!`, with control characters (newlines included) made visible.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        eprintln!("{}", schema_diff::display::visible(&format!($($arg)*)))
+    };
+}
+
+/// `text` with its line structure kept and every line made visible, for multi-line
+/// output such as SQL scripts and unified diffs.
+pub fn visible_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        match line.strip_suffix('\n') {
+            Some(body) => {
+                out.push_str(&schema_diff::display::visible(body));
+                out.push('\n');
+            }
+            None => out.push_str(&schema_diff::display::visible(line)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_stay_lines_and_controls_show() {
+        assert_eq!(visible_lines("a\u{1b}[2J\nb\rc\n"), "a\\u{1b}[2J\nb\\rc\n");
+        assert_eq!(visible_lines("x"), "x");
+    }
+}
