@@ -23,6 +23,7 @@ mod naming;
 mod ops;
 mod output;
 mod register;
+mod sqlite_file;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

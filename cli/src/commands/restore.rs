@@ -10,7 +10,7 @@ use serde_json::json;
 use super::Context;
 use crate::config::{redact_url, validate_url};
 use crate::ops::load::{detect, existing_tables, load_sql, replace_sqlite};
-use crate::ops::manifest::{Manifest, count_rows, manifest_path, sha256_file};
+use crate::ops::manifest::{Manifest, count_rows, make_private, manifest_path, sha256_file};
 use crate::ops::target::Target;
 use crate::output::relative;
 
@@ -45,7 +45,13 @@ pub async fn run(ctx: &Context<'_>, file: &Path, force: bool) -> anyhow::Result<
             target.kind().display()
         );
     }
+    // Connecting creates a missing SQLite file with the default mode; the
+    // restored copy takes the target's mode, so make a new one private first.
+    let new_sqlite_file = matches!(&target, Target::Sqlite(path) if !path.exists());
     let db = ctx.connect().await?;
+    if let (true, Target::Sqlite(path)) = (new_sqlite_file, &target) {
+        make_private(path)?;
+    }
     let tables = existing_tables(&db).await?;
     if !tables.is_empty() && !force {
         db.close().await.ok();

@@ -64,13 +64,12 @@ pub enum Target {
 impl Target {
     /// Parses a URL already checked by `config::validate_url`.
     pub fn parse(url: &str) -> anyhow::Result<Target> {
-        if let Some(rest) = url.strip_prefix("sqlite:") {
-            let rest = rest.strip_prefix("//").unwrap_or(rest);
-            let path = rest.split('?').next().unwrap_or(rest);
-            if path.is_empty() || path == ":memory:" {
+        if url.starts_with("sqlite:") {
+            // The file the driver opens, percent-escapes decoded the same way.
+            let Some(path) = crate::sqlite_file::path_of(url)? else {
                 bail!("an in-memory SQLite database cannot be backed up or restored: use a file");
-            }
-            return Ok(Target::Sqlite(PathBuf::from(path)));
+            };
+            return Ok(Target::Sqlite(path));
         }
         let parsed = url::Url::parse(url)
             .with_context(|| format!("malformed database URL `{}`", redact_url(url)))?;
@@ -121,6 +120,25 @@ impl Target {
         match self {
             Target::Sqlite(_) => Kind::Sqlite,
             Target::Server(s) => s.kind,
+        }
+    }
+
+    /// Where the database is, for the manifest: `host:port` of its server (the
+    /// backend's default port when the URL names none), or the SQLite file's
+    /// absolute path (symbolic links resolved when the file exists).
+    pub fn location(&self) -> String {
+        match self {
+            Target::Sqlite(path) => {
+                let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+                std::fs::canonicalize(&absolute)
+                    .unwrap_or(absolute)
+                    .display()
+                    .to_string()
+            }
+            Target::Server(s) => {
+                let default = if s.kind == Kind::Postgres { 5432 } else { 3306 };
+                format!("{}:{}", s.host, s.port.unwrap_or(default))
+            }
         }
     }
 
@@ -305,5 +323,9 @@ mod tests {
         assert_eq!(t.name(), "app");
         assert!(Target::parse("sqlite::memory:?mode=rwc").is_err());
         assert!(Target::parse("postgres://h/").is_err());
+        let Ok(Target::Sqlite(p)) = Target::parse("sqlite://pctdb%41.db?mode=rwc") else {
+            panic!("a SQLite URL");
+        };
+        assert_eq!(p, PathBuf::from("pctdbA.db"));
     }
 }
