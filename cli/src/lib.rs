@@ -19,6 +19,7 @@ mod args;
 mod commands;
 mod config;
 mod connect;
+mod interrupt;
 mod naming;
 mod ops;
 mod output;
@@ -65,7 +66,7 @@ pub fn main(project: Project) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return output::fail(&anyhow::anyhow!("cannot start the async runtime: {e}")),
     };
-    match runtime.block_on(commands::run(&project, args)) {
+    match runtime.block_on(interrupt::run_until_signal(commands::run(&project, args))) {
         Ok(code) => code,
         Err(e) => output::fail(&e),
     }

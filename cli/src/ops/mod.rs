@@ -4,6 +4,8 @@
 pub mod dump;
 pub mod load;
 pub mod manifest;
+pub mod pg_load;
+pub mod scan;
 pub mod target;
 pub mod verify;
 
@@ -120,7 +122,7 @@ pub async fn create(
 }
 
 /// The database name as it appears in file names.
-fn safe_name(name: &str) -> String {
+pub fn safe_name(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '_' || c == '-' {

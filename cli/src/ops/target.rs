@@ -38,6 +38,32 @@ impl Kind {
     }
 }
 
+/// The variables the dump tools and clients inherit: locale, home, `PATH`,
+/// and where connection files and certificates are.
+pub const KEPT_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "LC_MESSAGES",
+    "TZ",
+    "TMPDIR",
+    "PGPASSFILE",
+    "PGSERVICEFILE",
+    "PGSYSCONFDIR",
+    "PGSSLCERT",
+    "PGSSLKEY",
+    "PGSSLROOTCERT",
+    "PGSSLCRL",
+    "PGGSSENCMODE",
+    "MYSQL_HOME",
+    "MARIADB_HOME",
+    "MYSQL_TEST_LOGIN_FILE",
+];
+
 /// A database server and one of its databases.
 #[derive(Clone, Debug)]
 pub struct Server {
@@ -173,7 +199,17 @@ impl Server {
 
     /// Points a `pg_dump`/`psql` command, or a MySQL tool (`mariadb-dump`,
     /// `mariadb`), at this database through its environment and flags.
+    ///
+    /// The child gets a cleaned environment: only [`KEPT_ENV`] from ours, so
+    /// variables such as `PSQLRC`, `PAGER`, `PGOPTIONS` or `MYSQL_PS1` cannot
+    /// change what a tool does with a backup file.
     pub fn configure(&self, cmd: &mut Command) {
+        cmd.env_clear();
+        for (name, value) in std::env::vars_os() {
+            if name.to_str().is_some_and(|n| KEPT_ENV.contains(&n)) {
+                cmd.env(name, value);
+            }
+        }
         match self.kind {
             Kind::Postgres => {
                 cmd.env("PGHOST", &self.host)
@@ -223,14 +259,22 @@ pub async fn run_tool(
     for program in programs {
         let mut cmd = tokio::process::Command::new(program);
         configure(cmd.as_std_mut());
+        // Its own process group: a terminal's Ctrl-C reaches us, not the tool, and
+        // the whole group is killed if we stop waiting (error or interruption).
         cmd.stdin(stdin()?)
             .stdout(stdout()?)
             .stderr(Stdio::piped())
+            .process_group(0)
             .kill_on_drop(true);
         tracing::info!(program, "running");
         // Not `output()`: tokio's pipes stdout, and ours may be a file.
         let finished = match cmd.spawn() {
-            Ok(child) => child.wait_with_output().await,
+            Ok(child) => {
+                let group = crate::interrupt::ChildGroup::new(child.id());
+                let out = child.wait_with_output().await;
+                group.finished();
+                out
+            }
             Err(e) => Err(e),
         };
         match finished {
