@@ -70,16 +70,19 @@ pub async fn run_until_signal(
     use tokio::signal::unix::{SignalKind, signal};
     let mut int = signal(SignalKind::interrupt())?;
     let mut term = signal(SignalKind::terminate())?;
+    let mut command = Box::pin(command);
     let (name, code) = tokio::select! {
-        result = command => return result,
+        result = &mut command => return result,
         _ = int.recv() => ("SIGINT", 130),
         _ = term.recv() => ("SIGTERM", 143),
     };
-    // The command's future is dropped here: children killed, partial files gone.
+    // What to clean up, taken before the command's guards withdraw it.
     let (scratch, notes) = {
         let mut s = state();
         (std::mem::take(&mut s.scratch), std::mem::take(&mut s.notes))
     };
+    // Dropping the command kills its children and removes its partial files.
+    drop(command);
     let mut said: Vec<String> = notes.into_iter().map(|(_, n)| n).collect();
     for (_, admin, database) in scratch {
         match crate::commands::scratch::drop_database(&admin, &database).await {
