@@ -29,7 +29,7 @@ pub fn resolve_url(flag: Option<&str>, default_sqlite: &Path) -> anyhow::Result<
         (postgres_url_from_env(&server), Source::PostgresVariables)
     } else {
         (
-            format!("sqlite://{}?mode=rwc", default_sqlite.display()),
+            crate::sqlite_file::url_of(default_sqlite, "rwc")?,
             Source::Default,
         )
     };
@@ -83,26 +83,18 @@ pub fn validate_url(raw: &str) -> anyhow::Result<String> {
 }
 
 fn validate_sqlite(raw: &str) -> anyhow::Result<String> {
-    let rest = raw
-        .strip_prefix("sqlite://")
-        .or_else(|| raw.strip_prefix("sqlite:"))
-        .unwrap_or_default();
-    let (path, query) = match rest.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
-        None => (rest, None),
-    };
-    if path.is_empty() {
-        bail!("malformed database URL `{raw}`: no SQLite file named (sqlite://FILE)");
-    }
-    if path != ":memory:" {
-        let parent = Path::new(path)
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty());
+    let query = raw.split_once('?').map(|(_, q)| q);
+    // The file the driver will open (percent-escapes decoded as sqlx does).
+    let path = crate::sqlite_file::path_of(raw)
+        .with_context(|| format!("malformed database URL `{}`", redact_url(raw)))?;
+    if let Some(path) = path {
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
         if let Some(dir) = parent
             && !dir.is_dir()
         {
             bail!(
-                "the SQLite database `{path}` cannot be created: directory `{}` does not exist",
+                "the SQLite database `{}` cannot be created: directory `{}` does not exist",
+                path.display(),
                 dir.display()
             );
         }

@@ -21,10 +21,12 @@ mod args;
 mod commands;
 mod config;
 mod connect;
+mod interrupt;
 mod naming;
 mod ops;
 mod output;
 mod register;
+mod sqlite_file;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -66,7 +68,7 @@ pub fn main(project: Project) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return output::fail(&anyhow::anyhow!("cannot start the async runtime: {e}")),
     };
-    match runtime.block_on(commands::run(&project, args)) {
+    match runtime.block_on(interrupt::run_until_signal(commands::run(&project, args))) {
         Ok(code) => code,
         Err(e) => output::fail(&e),
     }

@@ -18,15 +18,102 @@ const SQLITE_MEMORY: &str = "sqlite::memory:";
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
-/// A database name no other run uses: `<prefix>_<pid>_<nanos>_<n>`, lowercase,
-/// at most 64 characters (MySQL's limit) for a short prefix.
+/// A database name no other run uses: `<prefix>_<pid>_<nanos>_<n>_h<host>`,
+/// lowercase, at most 63 characters for a short prefix. The pid and the host
+/// tag (a hash of the host name) let a later run tell whether the process that
+/// made it is gone ([`sweep_stale`]).
 pub fn unique_name(prefix: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() % 1_000_000_000_000)
         .unwrap_or(0);
-    format!("{prefix}_{}_{nanos}_{n}", std::process::id())
+    format!(
+        "{prefix}_{}_{nanos}_{n}_h{}",
+        std::process::id(),
+        host_tag()
+    )
+}
+
+/// Eight hex digits of an FNV-1a hash of this host's name.
+fn host_tag() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most `buf.len()` bytes into `buf`.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    let name: &[u8] = if rc == 0 {
+        let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
+        &buf[..end]
+    } else {
+        b"unknown"
+    };
+    let hash = name.iter().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+    });
+    format!("{hash:08x}")
+}
+
+/// The pid in `name` when it is a scratch database of `prefix` made on this
+/// host (see [`unique_name`]).
+fn owner_on_this_host(name: &str, prefix: &str) -> Option<i32> {
+    let rest = name.strip_prefix(prefix)?.strip_prefix('_')?;
+    let parts: Vec<&str> = rest.split('_').collect();
+    let [pid, nanos, n, host] = parts.as_slice() else {
+        return None;
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(nanos) && digits(n)) || host.strip_prefix('h') != Some(host_tag().as_str()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Whether a process `pid` runs on this host.
+fn alive(pid: i32) -> bool {
+    if pid <= 0 {
+        return true;
+    }
+    // SAFETY: signal 0 only checks that the process exists.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+/// Drops the scratch databases of `prefix` left on the server by runs of this
+/// tool on this host that are gone (killed with SIGKILL, or a crash): their
+/// name carries this host's tag and a pid no live process has. Another host's
+/// or a live run's databases are left alone. Returns the names dropped.
+pub async fn sweep_stale(admin: &DatabaseConnection, prefix: &str) -> Vec<String> {
+    let backend = admin.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => "SELECT datname::text FROM pg_catalog.pg_database",
+        DbBackend::MySql => "SELECT CAST(schema_name AS CHAR) FROM information_schema.schemata",
+        _ => return Vec::new(),
+    };
+    let Ok(rows) = admin
+        .query_all_raw(sea_orm::Statement::from_string(backend, sql))
+        .await
+    else {
+        return Vec::new();
+    };
+    let mut dropped = Vec::new();
+    for name in rows
+        .iter()
+        .filter_map(|r| r.try_get_by_index::<String>(0).ok())
+    {
+        let Some(pid) = owner_on_this_host(&name, prefix) else {
+            continue;
+        };
+        if alive(pid) {
+            continue;
+        }
+        match drop_database(admin, &name).await {
+            Ok(()) => {
+                tracing::warn!(database = %name, pid, "dropped a scratch database left by a run that is gone");
+                dropped.push(name);
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot drop a stale scratch database"),
+        }
+    }
+    dropped
 }
 
 /// Runs `work` on a fresh, empty database of the same backend as `target` (the
@@ -65,11 +152,14 @@ pub async fn with_named_database<T>(
     work: impl AsyncFnOnce(&str) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
     let backend = admin.get_database_backend();
+    sweep_stale(admin, prefix).await;
     let name = unique_name(prefix);
     create_database(admin, backend, &name).await?;
+    let registration = crate::interrupt::scratch_database(admin, &name);
     tracing::info!(database = %name, "scratch database created");
     let result = work(&name).await;
-    let dropped = drop_database(admin, backend, &name).await;
+    let dropped = drop_database(admin, &name).await;
+    drop(registration);
     match (result, dropped) {
         (Ok(value), Ok(())) => Ok(value),
         (Ok(_), Err(e)) => Err(e),
@@ -116,11 +206,9 @@ async fn create_database(
     Ok(())
 }
 
-async fn drop_database(
-    target: &DatabaseConnection,
-    backend: DbBackend,
-    name: &str,
-) -> anyhow::Result<()> {
+/// Drops the database `name` on the server `target` is connected to.
+pub async fn drop_database(target: &DatabaseConnection, name: &str) -> anyhow::Result<()> {
+    let backend = target.get_database_backend();
     let plain = format!("DROP DATABASE IF EXISTS {}", quoted(backend, name));
     let outcome = if backend == DbBackend::Postgres {
         // FORCE (PostgreSQL 13+) ends connections a closed pool may have left.
@@ -154,7 +242,18 @@ mod tests {
         let b = unique_name("dbm_check");
         assert_ne!(a, b);
         assert!(a.starts_with("dbm_check_"), "{a}");
-        assert!(a.len() <= 64, "{a}");
+        assert!(a.len() <= 63, "{a}");
+        assert_eq!(
+            owner_on_this_host(&a, "dbm_check"),
+            Some(std::process::id() as i32)
+        );
+        assert_eq!(owner_on_this_host(&a, "dbm_verify"), None);
+        assert_eq!(
+            owner_on_this_host("dbm_check_1_2_3_hzzzzzzzz", "dbm_check"),
+            None
+        );
+        assert_eq!(owner_on_this_host("dbm_check_1_2_3", "dbm_check"), None);
+        assert!(alive(std::process::id() as i32));
         assert!(
             a.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),

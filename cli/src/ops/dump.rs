@@ -50,7 +50,7 @@ async fn dump_sqlite(
     db.execute_unprepared(&format!("VACUUM INTO '{quoted}'"))
         .await
         .context("SQLite's VACUUM INTO failed")?;
-    let copy = crate::connect::connect(&format!("sqlite://{}?mode=rw", out.display()))
+    let copy = crate::connect::connect(&crate::sqlite_file::url_of(out, "rw")?)
         .await
         .context("cannot open the new backup")?;
     let result = async {

@@ -40,9 +40,15 @@ pub fn detect(file: &Path) -> anyhow::Result<Kind> {
     }
 }
 
-/// Loads the SQL dump `file` into `server`'s database. With `replace`, the
-/// database is emptied first (on PostgreSQL in the same transaction as the load,
-/// so a failed load changes nothing); `db` is a connection to it.
+/// Loads the SQL dump `file` (checked by [`super::scan::check_dump`]) into
+/// `server`'s database; `db` is a connection to it. With `replace`, the
+/// database is emptied first: on PostgreSQL in the same transaction as the
+/// load, so a failed load changes nothing; on MySQL/MariaDB (no transactional
+/// DDL) before the load, so take a safety backup first.
+///
+/// PostgreSQL dumps are loaded through the driver ([`super::pg_load`]), never
+/// by `psql`; MySQL/MariaDB dumps go to the `mariadb` client in `--sandbox`
+/// mode (no shell, no files), with a cleaned environment.
 pub async fn load_sql(
     db: &DatabaseConnection,
     server: &Server,
@@ -51,24 +57,7 @@ pub async fn load_sql(
 ) -> anyhow::Result<()> {
     match server.kind {
         Kind::Postgres => {
-            let mut args: Vec<String> =
-                ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction"]
-                    .map(str::to_owned)
-                    .to_vec();
-            if replace {
-                args.extend(["-c".to_owned(), POSTGRES_WIPE.to_owned()]);
-            }
-            args.extend(["-f".to_owned(), file.to_string_lossy().into_owned()]);
-            run_tool(
-                &["psql"],
-                |cmd| {
-                    server.configure(cmd);
-                    cmd.args(&args);
-                },
-                || Ok(Stdio::null()),
-                || Ok(Stdio::null()),
-            )
-            .await?;
+            super::pg_load::load(db, file, replace.then_some(POSTGRES_WIPE)).await?;
         }
         _ => {
             if replace {
@@ -79,7 +68,10 @@ pub async fn load_sql(
                 MYSQL_CLIENT,
                 |cmd| {
                     server.configure(cmd);
-                    cmd.arg("--default-character-set=utf8mb4")
+                    // No shell (`\!`, `system`), no files (`source`, `tee`), no pager.
+                    cmd.arg("--sandbox")
+                        .arg("--batch")
+                        .arg("--default-character-set=utf8mb4")
                         .arg(&server.database);
                 },
                 open,
@@ -152,11 +144,12 @@ async fn wipe_mysql(db: &DatabaseConnection) -> anyhow::Result<()> {
 }
 
 /// Puts a copy of the SQLite backup `file` in place of `target`: written to a
-/// temporary file in the same folder, then renamed over it, so the target is
-/// never half-written. The target keeps its permissions (a new one is 0600);
-/// its stale `-wal`, `-shm` and `-journal` files are removed. Close every
-/// connection to `target` first.
-pub fn replace_sqlite(file: &Path, target: &Path) -> anyhow::Result<()> {
+/// temporary file (0600) in the same folder, checked there (it opens as SQLite
+/// and passes `PRAGMA integrity_check`), then renamed over the target, so the
+/// target is never half-written and a damaged backup never replaces it. The
+/// target keeps its permissions (a new one is 0600); its stale `-wal`, `-shm`
+/// and `-journal` files are removed. Close every connection to `target` first.
+pub async fn replace_sqlite(file: &Path, target: &Path) -> anyhow::Result<()> {
     let dir = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -170,6 +163,9 @@ pub fn replace_sqlite(file: &Path, target: &Path) -> anyhow::Result<()> {
     std::io::copy(&mut source, tmp.as_file_mut())
         .and_then(|_| tmp.as_file().sync_all())
         .with_context(|| format!("cannot copy `{}`", file.display()))?;
+    check_sqlite(tmp.path())
+        .await
+        .with_context(|| format!("`{}` is not a sound SQLite database", file.display()))?;
     let mode = std::fs::metadata(target)
         .map(|m| m.permissions().mode() & 0o777)
         .unwrap_or(0o600);
@@ -189,6 +185,30 @@ pub fn replace_sqlite(file: &Path, target: &Path) -> anyhow::Result<()> {
     tmp.persist(target)
         .map_err(|e| e.error)
         .with_context(|| format!("cannot replace `{}`", target.display()))?;
+    Ok(())
+}
+
+/// Opens the SQLite file `path` and runs `PRAGMA integrity_check` on it.
+async fn check_sqlite(path: &Path) -> anyhow::Result<()> {
+    let url = crate::sqlite_file::url_of(path, "rw")?;
+    let db = crate::connect::connect(&url).await?;
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "PRAGMA integrity_check",
+        ))
+        .await;
+    db.close().await.ok();
+    let problems: Vec<String> = rows
+        .context("integrity_check failed")?
+        .iter()
+        .filter_map(|r| r.try_get_by_index::<String>(0).ok())
+        .filter(|m| m != "ok")
+        .collect();
+    if !problems.is_empty() {
+        let shown: Vec<&str> = problems.iter().take(3).map(String::as_str).collect();
+        bail!("integrity_check: {}", shown.join("; "));
+    }
     Ok(())
 }
 
@@ -229,18 +249,38 @@ mod tests {
         }
     }
 
-    #[test]
-    fn sqlite_replacement_keeps_the_target_mode() {
+    #[tokio::test]
+    async fn sqlite_replacement_checks_the_copy_and_keeps_the_target_mode() {
         let dir = tempfile::tempdir().expect("temp dir");
         let (src, dst) = (dir.path().join("b.sqlite"), dir.path().join("app.db"));
-        std::fs::write(&src, b"new").expect("write");
         std::fs::write(&dst, b"old").expect("write");
+        // Not a database: refused, and the target is untouched.
+        std::fs::write(&src, b"SQLite format 3\0 but cut off").expect("write");
+        let err = replace_sqlite(&src, &dst).await.expect_err("not sound");
+        assert!(
+            format!("{err:#}").contains("not a sound SQLite database"),
+            "{err:#}"
+        );
+        assert_eq!(std::fs::read(&dst).expect("read"), b"old");
+
+        let url = crate::sqlite_file::url_of(&src, "rwc").expect("url");
+        std::fs::remove_file(&src).expect("rm");
+        let db = crate::connect::connect(&url).await.expect("create");
+        db.execute_unprepared("CREATE TABLE t (a int); INSERT INTO t VALUES (1)")
+            .await
+            .expect("sql");
+        db.close().await.ok();
         std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(0o640)).expect("chmod");
         std::fs::write(dir.path().join("app.db-wal"), b"stale").expect("write");
-        replace_sqlite(&src, &dst).expect("replace");
-        assert_eq!(std::fs::read(&dst).expect("read"), b"new");
+        replace_sqlite(&src, &dst).await.expect("replace");
+        assert_eq!(
+            std::fs::read(&dst).expect("read"),
+            std::fs::read(&src).expect("read")
+        );
         let mode = std::fs::metadata(&dst).expect("meta").permissions().mode();
         assert_eq!(mode & 0o777, 0o640);
         assert!(!dir.path().join("app.db-wal").exists());
+        let left: Vec<_> = std::fs::read_dir(dir.path()).expect("ls").collect();
+        assert_eq!(left.len(), 2, "{left:?}");
     }
 }

@@ -30,6 +30,12 @@ pub struct Manifest {
     pub backend: Kind,
     /// The database's name (the SQLite file's stem).
     pub database: String,
+    /// Where the database is: `host:port` of its server, or the SQLite file's
+    /// absolute path. With `backend` and `database` it says whose backup this
+    /// is; `backup --keep` prunes only backups whose three match (manifests
+    /// written before this field existed are never pruned).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
     /// The backup file's name, in the manifest's folder.
     pub file: String,
     /// Only the schema (and the migration history's rows).
@@ -109,6 +115,45 @@ pub fn create_private(path: &Path) -> anyhow::Result<std::fs::File> {
         .mode(0o600)
         .open(path)
         .with_context(|| format!("cannot create `{}`", path.display()))
+}
+
+/// A file being written under a temporary name: removed when dropped (an
+/// error, or the command interrupted) unless [`Partial::keep`] was called.
+#[derive(Debug)]
+pub struct Partial {
+    path: Option<PathBuf>,
+}
+
+impl Partial {
+    /// Creates `path` empty, mode 0600 (an old leftover is replaced).
+    pub fn create(path: PathBuf) -> anyhow::Result<Partial> {
+        let _ = std::fs::remove_file(&path);
+        drop(create_private(&path)?);
+        Ok(Partial { path: Some(path) })
+    }
+
+    /// Where the file is.
+    pub fn path(&self) -> &Path {
+        self.path.as_deref().unwrap_or(Path::new(""))
+    }
+
+    /// Renames the file to `to` and stops watching it.
+    pub fn persist(mut self, to: &Path) -> anyhow::Result<()> {
+        let from = self.path.take().unwrap_or_default();
+        if let Err(e) = std::fs::rename(&from, to) {
+            let _ = std::fs::remove_file(&from);
+            return Err(e).with_context(|| format!("cannot move the file into `{}`", to.display()));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        if let Some(path) = self.path.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// Writes `bytes` to `path` through a temporary file renamed into place, mode 0600.

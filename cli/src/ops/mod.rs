@@ -4,6 +4,8 @@
 pub mod dump;
 pub mod load;
 pub mod manifest;
+pub mod pg_load;
+pub mod scan;
 pub mod target;
 pub mod verify;
 
@@ -14,8 +16,8 @@ use schema_diff::runner::Runner;
 use sea_orm::DatabaseConnection;
 
 use manifest::{
-    FORMAT, Manifest, create_private, create_private_dir, make_private, manifest_path,
-    partial_path, sha256_file,
+    FORMAT, Manifest, Partial, create_private_dir, make_private, manifest_path, partial_path,
+    sha256_file,
 };
 use target::Target;
 
@@ -82,24 +84,20 @@ pub async fn create(
         .await
         .context("cannot read the migration history")?
         .current;
-    let partial = absolute(&partial_path(&file))?;
-    let _ = std::fs::remove_file(&partial);
-    drop(create_private(&partial)?);
-    let dumped = dump::dump(db, &target, &partial, request.schema_only).await;
-    let tables = match dumped.and_then(|t| make_private(&partial).map(|()| t)) {
-        Ok(tables) => tables,
-        Err(e) => {
-            let _ = std::fs::remove_file(&partial);
-            return Err(e.context(format!("cannot back up to `{}`", file.display())));
-        }
-    };
-    std::fs::rename(&partial, &file)
+    let partial = Partial::create(absolute(&partial_path(&file))?)?;
+    let tables = dump::dump(db, &target, partial.path(), request.schema_only)
+        .await
+        .and_then(|t| make_private(partial.path()).map(|()| t))
+        .with_context(|| format!("cannot back up to `{}`", file.display()))?;
+    partial
+        .persist(&file)
         .with_context(|| format!("cannot move the backup into `{}`", file.display()))?;
     let manifest = Manifest {
         format: FORMAT,
         created_at: now.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         backend: target.kind(),
         database: target.name(),
+        location: Some(target.location()),
         file: file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -112,7 +110,7 @@ pub async fn create(
     };
     let manifest_file = manifest.write_for(&file)?;
     let removed = match request.keep {
-        Some(keep) => prune(&dir, &name, target.kind().extension(), keep as usize)?,
+        Some(keep) => prune(&dir, &name, &manifest, keep as usize)?,
         None => Vec::new(),
     };
     Ok(Created {
@@ -124,7 +122,7 @@ pub async fn create(
 }
 
 /// The database name as it appears in file names.
-fn safe_name(name: &str) -> String {
+pub fn safe_name(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
@@ -166,14 +164,32 @@ fn is_backup_of(file_name: &str, name: &str, extension: &str) -> bool {
         })
 }
 
-/// Deletes the default-named backups of `name` in `dir` beyond the newest
-/// `keep`, with their manifests; returns what was deleted.
-pub fn prune(dir: &Path, name: &str, extension: &str, keep: usize) -> anyhow::Result<Vec<PathBuf>> {
+/// Whether `other` is a backup of the same database as `ours`: same backend,
+/// server (or SQLite file) and database. A manifest without a location (older
+/// versions) matches nothing.
+fn same_database(ours: &Manifest, other: &Manifest) -> bool {
+    ours.backend == other.backend
+        && ours.database == other.database
+        && ours.location.is_some()
+        && ours.location == other.location
+}
+
+/// Deletes the default-named backups in `dir` of the database `ours` describes
+/// (`name` is its name in file names) beyond the newest `keep`, with their
+/// manifests; returns what was deleted. A backup counts only when its manifest
+/// names the same backend, location and database: files of another database
+/// whose name maps to the same file name, and files without a readable
+/// manifest, are left alone.
+pub fn prune(dir: &Path, name: &str, ours: &Manifest, keep: usize) -> anyhow::Result<Vec<PathBuf>> {
+    let extension = ours.backend.extension();
     let mut found: Vec<String> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot list `{}`", dir.display()))?
         .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| is_backup_of(n, name, extension))
+        .filter(|n| {
+            Manifest::read_for(&dir.join(n)).is_ok_and(|theirs| same_database(ours, &theirs))
+        })
         .collect();
     // The time stamp sorts as text: newest first.
     found.sort_by(|a, b| b.cmp(a));
@@ -198,36 +214,67 @@ pub fn prune(dir: &Path, name: &str, extension: &str, keep: usize) -> anyhow::Re
 
 #[cfg(test)]
 mod tests {
+    use super::target::Kind;
     use super::*;
 
-    #[test]
-    fn only_default_named_backups_of_the_database_are_pruned() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let names = [
-            "app-20260101T000000.000Z.sql",
-            "app-20260102T000000.000Z.sql",
-            "app-20260103T000000.000Z.sql",
-            "app-extra-20260101T000000.000Z.sql",
-            "app-manual.sql",
-            "other-20250101T000000.000Z.sql",
-        ];
-        for n in names {
-            std::fs::write(dir.path().join(n), b"x").expect("write");
-            std::fs::write(manifest_path(&dir.path().join(n)), b"{}").expect("write");
+    fn manifest_of(database: &str, location: Option<&str>, kind: Kind) -> Manifest {
+        Manifest {
+            format: FORMAT,
+            created_at: "2026-01-01T00:00:00Z".into(),
+            backend: kind,
+            database: database.into(),
+            location: location.map(str::to_owned),
+            file: String::new(),
+            schema_only: false,
+            migration_version: None,
+            sha256: String::new(),
+            size: 0,
+            tables: Vec::new(),
         }
-        let removed = prune(dir.path(), "app", "sql", 2).expect("prune");
+    }
+
+    #[test]
+    fn only_backups_whose_manifest_names_the_database_are_pruned() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ours = manifest_of("app", Some("db1:5432"), Kind::Postgres);
+        let files: [(&str, Option<Manifest>); 9] = [
+            ("app-20260101T000000.000Z.sql", Some(ours.clone())),
+            ("app-20260102T000000.000Z.sql", Some(ours.clone())),
+            ("app-20260103T000000.000Z.sql", Some(ours.clone())),
+            ("app-extra-20260101T000000.000Z.sql", Some(ours.clone())),
+            ("app-manual.sql", Some(ours.clone())),
+            // Same file-name prefix, another server, backend or database.
+            (
+                "app-20250101T000000.000Z.sql",
+                Some(manifest_of("app", Some("db2:5432"), Kind::Postgres)),
+            ),
+            (
+                "app-20250102T000000.000Z.sql",
+                Some(manifest_of("app", Some("db1:5432"), Kind::Mysql)),
+            ),
+            (
+                "app-20250103T000000.000Z.sql",
+                Some(manifest_of("app", None, Kind::Postgres)),
+            ),
+            ("app-20250104T000000.000Z.sql", None),
+        ];
+        for (n, m) in &files {
+            let path = dir.path().join(n);
+            std::fs::write(&path, b"x").expect("write");
+            if let Some(m) = m {
+                m.write_for(&path).expect("manifest");
+            }
+        }
+        let removed = prune(dir.path(), "app", &ours, 2).expect("prune");
         assert_eq!(removed, [dir.path().join("app-20260101T000000.000Z.sql")]);
         assert!(
             !dir.path()
                 .join("app-20260101T000000.000Z.sql.json")
                 .exists()
         );
-        assert!(
-            dir.path()
-                .join("app-extra-20260101T000000.000Z.sql")
-                .exists()
-        );
-        assert!(dir.path().join("app-manual.sql").exists());
+        for (n, _) in &files[3..] {
+            assert!(dir.path().join(n).exists(), "{n}");
+        }
         assert_eq!(safe_name("my db/x"), "my_db_x");
     }
 }

@@ -38,6 +38,32 @@ impl Kind {
     }
 }
 
+/// The variables the dump tools and clients inherit: locale, home, `PATH`,
+/// and where connection files and certificates are.
+pub const KEPT_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "LC_MESSAGES",
+    "TZ",
+    "TMPDIR",
+    "PGPASSFILE",
+    "PGSERVICEFILE",
+    "PGSYSCONFDIR",
+    "PGSSLCERT",
+    "PGSSLKEY",
+    "PGSSLROOTCERT",
+    "PGSSLCRL",
+    "PGGSSENCMODE",
+    "MYSQL_HOME",
+    "MARIADB_HOME",
+    "MYSQL_TEST_LOGIN_FILE",
+];
+
 /// A database server and one of its databases.
 #[derive(Clone, Debug)]
 pub struct Server {
@@ -64,13 +90,12 @@ pub enum Target {
 impl Target {
     /// Parses a URL already checked by `config::validate_url`.
     pub fn parse(url: &str) -> anyhow::Result<Target> {
-        if let Some(rest) = url.strip_prefix("sqlite:") {
-            let rest = rest.strip_prefix("//").unwrap_or(rest);
-            let path = rest.split('?').next().unwrap_or(rest);
-            if path.is_empty() || path == ":memory:" {
+        if url.starts_with("sqlite:") {
+            // The file the driver opens, percent-escapes decoded the same way.
+            let Some(path) = crate::sqlite_file::path_of(url)? else {
                 bail!("an in-memory SQLite database cannot be backed up or restored: use a file");
-            }
-            return Ok(Target::Sqlite(PathBuf::from(path)));
+            };
+            return Ok(Target::Sqlite(path));
         }
         let parsed = url::Url::parse(url)
             .with_context(|| format!("malformed database URL `{}`", redact_url(url)))?;
@@ -124,6 +149,25 @@ impl Target {
         }
     }
 
+    /// Where the database is, for the manifest: `host:port` of its server (the
+    /// backend's default port when the URL names none), or the SQLite file's
+    /// absolute path (symbolic links resolved when the file exists).
+    pub fn location(&self) -> String {
+        match self {
+            Target::Sqlite(path) => {
+                let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+                std::fs::canonicalize(&absolute)
+                    .unwrap_or(absolute)
+                    .display()
+                    .to_string()
+            }
+            Target::Server(s) => {
+                let default = if s.kind == Kind::Postgres { 5432 } else { 3306 };
+                format!("{}:{}", s.host, s.port.unwrap_or(default))
+            }
+        }
+    }
+
     /// The database's name, for file names: the SQLite file's stem or the database.
     pub fn name(&self) -> String {
         match self {
@@ -155,7 +199,17 @@ impl Server {
 
     /// Points a `pg_dump`/`psql` command, or a MySQL tool (`mariadb-dump`,
     /// `mariadb`), at this database through its environment and flags.
+    ///
+    /// The child gets a cleaned environment: only [`KEPT_ENV`] from ours, so
+    /// variables such as `PSQLRC`, `PAGER`, `PGOPTIONS` or `MYSQL_PS1` cannot
+    /// change what a tool does with a backup file.
     pub fn configure(&self, cmd: &mut Command) {
+        cmd.env_clear();
+        for (name, value) in std::env::vars_os() {
+            if name.to_str().is_some_and(|n| KEPT_ENV.contains(&n)) {
+                cmd.env(name, value);
+            }
+        }
         match self.kind {
             Kind::Postgres => {
                 cmd.env("PGHOST", &self.host)
@@ -205,14 +259,22 @@ pub async fn run_tool(
     for program in programs {
         let mut cmd = tokio::process::Command::new(program);
         configure(cmd.as_std_mut());
+        // Its own process group: a terminal's Ctrl-C reaches us, not the tool, and
+        // the whole group is killed if we stop waiting (error or interruption).
         cmd.stdin(stdin()?)
             .stdout(stdout()?)
             .stderr(Stdio::piped())
+            .process_group(0)
             .kill_on_drop(true);
         tracing::info!(program, "running");
         // Not `output()`: tokio's pipes stdout, and ours may be a file.
         let finished = match cmd.spawn() {
-            Ok(child) => child.wait_with_output().await,
+            Ok(child) => {
+                let group = crate::interrupt::ChildGroup::new(child.id());
+                let out = child.wait_with_output().await;
+                group.finished();
+                out
+            }
             Err(e) => Err(e),
         };
         match finished {
@@ -305,5 +367,9 @@ mod tests {
         assert_eq!(t.name(), "app");
         assert!(Target::parse("sqlite::memory:?mode=rwc").is_err());
         assert!(Target::parse("postgres://h/").is_err());
+        let Ok(Target::Sqlite(p)) = Target::parse("sqlite://pctdb%41.db?mode=rwc") else {
+            panic!("a SQLite URL");
+        };
+        assert_eq!(p, PathBuf::from("pctdbA.db"));
     }
 }

@@ -52,6 +52,7 @@ pub async fn verify(
         )];
         return Ok(Verification { manifest, problems });
     }
+    super::scan::check_dump(file, manifest.backend)?;
     let (tables, version) = match manifest.backend {
         Kind::Sqlite => restore_sqlite_scratch(file, runner).await?,
         kind => restore_server_scratch(file, kind, configured, runner).await?,
@@ -66,8 +67,8 @@ async fn restore_sqlite_scratch(
 ) -> anyhow::Result<(Vec<TableRows>, Option<String>)> {
     let dir = tempfile::tempdir().context("cannot create a temporary folder")?;
     let path = dir.path().join("verify.db");
-    replace_sqlite(file, &path)?;
-    let db = crate::connect::connect(&format!("sqlite://{}?mode=rw", path.display())).await?;
+    replace_sqlite(file, &path).await?;
+    let db = crate::connect::connect(&crate::sqlite_file::url_of(&path, "rw")?).await?;
     let result = read_back(&db, runner).await;
     db.close().await.ok();
     result
@@ -166,6 +167,7 @@ mod tests {
             created_at: "2026-01-01T00:00:00Z".into(),
             backend: Kind::Sqlite,
             database: "app".into(),
+            location: None,
             file: "app.sqlite".into(),
             schema_only: false,
             migration_version: Some("m1".into()),

@@ -131,16 +131,38 @@ impl Sandbox {
 
     /// Runs SQL on `app.db` directly, as someone editing the database by hand.
     pub fn sql(&self, sql: &str) {
-        let url = format!("{}?mode=rwc", self.url());
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async {
+        self.sql_on("app.db", sql);
+    }
+
+    /// Runs SQL on the sandbox's SQLite file `file` directly.
+    pub fn sql_on(&self, file: &str, sql: &str) {
+        let url = format!("{}?mode=rwc", self.url_of(file));
+        block_on(async {
             let db = sea_orm::Database::connect(url).await.expect("connect");
             db.execute_unprepared(sql).await.expect("sql");
             db.close().await.expect("close");
         });
+    }
+
+    /// The first column of every row of `sql` on the SQLite file `file`, as text.
+    pub fn strings_on(&self, file: &str, sql: &str) -> Vec<String> {
+        let url = format!("{}?mode=ro", self.url_of(file));
+        block_on(async {
+            let db = sea_orm::Database::connect(url).await.expect("connect");
+            let rows = db
+                .query_all_raw(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Sqlite,
+                    sql,
+                ))
+                .await
+                .expect("query");
+            let out = rows
+                .iter()
+                .map(|r| r.try_get_by_index::<String>(0).expect("a text column"))
+                .collect();
+            db.close().await.expect("close");
+            out
+        })
     }
 
     /// Names of the tables in `app.db`.
@@ -188,6 +210,14 @@ impl Sandbox {
         std::fs::write(dir.join("lib.rs"), lib).expect("write lib.rs");
         dir
     }
+}
+
+fn block_on<T>(work: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(work)
 }
 
 /// The migrations compiled into the binary, in order.

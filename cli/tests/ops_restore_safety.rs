@@ -1,0 +1,217 @@
+//! Restore checks a backup whole before touching the target and never runs
+//! commands from it: crafted PostgreSQL and MariaDB files with client commands
+//! (with or without a forged manifest) run nothing and change nothing; cut-off
+//! files on every backend are refused with the target's rows intact; a failed
+//! `--force` leaves the target as it was (PostgreSQL, SQLite) or names the
+//! safety backup taken first (MariaDB).
+
+#[path = "support/backends.rs"]
+mod backends;
+mod support;
+
+use backends::{Backend, Scratch, exec, on_every_backend, strings};
+use sha2::{Digest, Sha256};
+use support::{Run, Sandbox};
+use tokio::runtime::Runtime;
+
+fn run(sandbox: &Sandbox, url: &str, args: &[&str]) -> Run {
+    let mut all = vec!["-u", url];
+    all.extend_from_slice(args);
+    sandbox.run_raw(&all, &[])
+}
+
+/// Asserts exit 1, no panic, and a last stderr line `error: ...` holding every
+/// needle (a warning about a missing manifest may come before it); returns it.
+#[track_caller]
+fn failed(out: &Run, needles: &[&str]) -> String {
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(!out.stderr.contains("panicked"), "{out:#?}");
+    let line = out.stderr.lines().last().unwrap_or_default().to_owned();
+    assert!(line.starts_with("error: "), "{out:#?}");
+    for needle in needles {
+        assert!(line.contains(needle), "`{needle}` not in: {line}");
+    }
+    line
+}
+
+fn populate(rt: &Runtime, sandbox: &Sandbox, scratch: &Scratch) {
+    run(sandbox, &scratch.url, &["upgrade"]).ok();
+    exec(
+        rt,
+        scratch,
+        "INSERT INTO tags (name, color) VALUES ('red', '#ff0000'), ('plain', NULL)",
+    );
+}
+
+fn tag_names(rt: &Runtime, scratch: &Scratch) -> Vec<String> {
+    strings(rt, scratch, "SELECT name FROM tags ORDER BY name")
+}
+
+/// Backs the scratch database up to `b.EXT` in the sandbox; returns the path.
+fn backup(sandbox: &Sandbox, scratch: &Scratch) -> String {
+    let ext = if scratch.backend == Backend::Sqlite {
+        "sqlite"
+    } else {
+        "sql"
+    };
+    let file = sandbox.path().join(format!("b.{ext}"));
+    let file = file.to_str().expect("path").to_owned();
+    run(sandbox, &scratch.url, &["backup", "-o", &file]).ok();
+    file
+}
+
+/// Rewrites the manifest of `file` so its checksum and size match the file, as
+/// anyone with write access to the folder could.
+fn forge_manifest(file: &str) {
+    let path = format!("{file}.json");
+    let text = std::fs::read_to_string(&path).expect("manifest");
+    let mut m: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let bytes = std::fs::read(file).expect("read");
+    let sha: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    m["sha256"] = sha.into();
+    m["size"] = bytes.len().into();
+    std::fs::write(&path, m.to_string()).expect("write");
+}
+
+/// `line` inserted into the dump `file` just before its first `CREATE TABLE`.
+fn inject(file: &str, line: &str) {
+    let text = std::fs::read_to_string(file).expect("dump");
+    let at = text.find("CREATE TABLE").expect("a CREATE TABLE");
+    std::fs::write(file, format!("{}{line}\n{}", &text[..at], &text[at..])).expect("write");
+}
+
+#[test]
+fn client_commands_in_a_backup_never_run() {
+    on_every_backend("safety_commands", |rt, scratch| {
+        if scratch.backend == Backend::Sqlite {
+            return;
+        }
+        let sandbox = Sandbox::new();
+        populate(rt, &sandbox, scratch);
+        let original = backup(&sandbox, scratch);
+        let marker = sandbox.path().join("pwned");
+        let touch = format!("touch {}", marker.display());
+        let attacks: Vec<String> = match scratch.backend {
+            Backend::Postgres => vec![
+                format!("\\! {touch}"),
+                format!("SELECT 1; \\! {touch}"),
+                format!("\\setenv X 1\n\\! {touch}"),
+            ],
+            _ => vec![
+                format!("\\! {touch}"),
+                format!("system {touch}"),
+                format!("SELECT 1; \\! {touch}"),
+            ],
+        };
+        let Some(empty) = rt.block_on(Scratch::new(scratch.backend, "safety_target")) else {
+            return;
+        };
+        for attack in &attacks {
+            let file = sandbox.path().join("evil.sql");
+            let file = file.to_str().expect("path");
+            std::fs::copy(&original, file).expect("copy");
+            std::fs::copy(format!("{original}.json"), format!("{file}.json")).expect("copy");
+            inject(file, attack);
+            // A manifest that matches is no licence to run commands.
+            forge_manifest(file);
+            for args in [vec!["restore", file], vec!["restore", file, "--force"]] {
+                let out = run(&sandbox, &empty.url, &args);
+                assert_eq!(out.code, Some(1), "{attack}: {out:#?}");
+                assert!(out.stderr.starts_with("error: "), "{out:#?}");
+                assert!(!marker.exists(), "`{attack}` ran a command: {out:#?}");
+                assert_eq!(
+                    backends::tables(rt, &empty),
+                    Vec::<String>::new(),
+                    "{attack}"
+                );
+            }
+            let out = run(&sandbox, &scratch.url, &["restore", file, "--force"]);
+            assert_eq!(out.code, Some(1), "{out:#?}");
+            assert_eq!(tag_names(rt, scratch), ["plain", "red"], "{attack}");
+            let out = run(&sandbox, &scratch.url, &["backup", "--verify", file]);
+            assert_eq!(out.code, Some(1), "{out:#?}");
+            assert!(
+                !marker.exists(),
+                "`{attack}` ran a command in verify: {out:#?}"
+            );
+        }
+        // A command at the start of a line is named.
+        let file = sandbox.path().join("evil.sql");
+        let file = file.to_str().expect("path");
+        std::fs::copy(&original, file).expect("copy");
+        std::fs::remove_file(format!("{file}.json")).ok();
+        inject(file, &format!("\\! {touch}"));
+        failed(
+            &run(&sandbox, &empty.url, &["restore", file]),
+            &["line ", "runs no client commands"],
+        );
+        rt.block_on(empty.cleanup());
+    });
+}
+
+#[test]
+fn cut_off_backups_are_refused_and_the_target_keeps_its_rows() {
+    on_every_backend("safety_truncated", |rt, scratch| {
+        let sandbox = Sandbox::new();
+        populate(rt, &sandbox, scratch);
+        let file = backup(&sandbox, scratch);
+        std::fs::remove_file(format!("{file}.json")).expect("no manifest");
+        let bytes = std::fs::read(&file).expect("read");
+        // Keep the first part only (a SQLite file keeps its header).
+        let cut = match scratch.backend {
+            Backend::Sqlite => bytes.len() / 2,
+            _ => {
+                let text = String::from_utf8_lossy(&bytes);
+                text.find("\\.\n")
+                    .or_else(|| text.find("INSERT INTO `tags`"))
+                    .expect("data")
+            }
+        };
+        std::fs::write(&file, &bytes[..cut]).expect("write");
+        let out = run(&sandbox, &scratch.url, &["restore", &file, "--force"]);
+        let line = failed(&out, &[]);
+        let expected = match scratch.backend {
+            Backend::Sqlite => "not a sound SQLite database",
+            _ => "incomplete",
+        };
+        assert!(line.contains(expected), "{line}");
+        assert_eq!(tag_names(rt, scratch), ["plain", "red"]);
+        let status = run(&sandbox, &scratch.url, &["status", "--json"]).json();
+        assert_eq!(status["pending"], serde_json::json!([]));
+    });
+}
+
+#[test]
+fn a_failed_force_restore_leaves_the_target_restorable() {
+    on_every_backend("safety_failed_load", |rt, scratch| {
+        if scratch.backend == Backend::Sqlite {
+            return;
+        }
+        let sandbox = Sandbox::new();
+        populate(rt, &sandbox, scratch);
+        let file = backup(&sandbox, scratch);
+        std::fs::remove_file(format!("{file}.json")).expect("no manifest");
+        // Complete and free of client commands, but it fails half-way on the server.
+        inject(&file, "INSERT INTO no_such_table VALUES (1);");
+        exec(rt, scratch, "INSERT INTO tags (name) VALUES ('newer')");
+        let out = run(&sandbox, &scratch.url, &["restore", &file, "--force"]);
+        let line = failed(&out, &["cannot restore"]);
+        match scratch.backend {
+            Backend::Postgres => {
+                // One transaction: nothing changed.
+                assert_eq!(tag_names(rt, scratch), ["newer", "plain", "red"]);
+            }
+            _ => {
+                let at = line.find("previous contents are in `").expect("named") + 26;
+                let safety = &line[at..at + line[at..].find('`').expect("end")];
+                assert!(safety.contains("-pre-restore-"), "{line}");
+                assert!(sandbox.path().join(safety).is_file(), "{line}");
+                run(&sandbox, &scratch.url, &["restore", safety, "--force"]).ok();
+                assert_eq!(tag_names(rt, scratch), ["newer", "plain", "red"]);
+            }
+        }
+    });
+}
