@@ -552,16 +552,33 @@ pub(crate) mod pg {
         )
     }
 
-    /// The `USING` expression of a type change: `"c"::<new type>`, the type as
-    /// sea-query writes it for PostgreSQL.
+    /// The `USING` expression of a type change: `"c"::<new type without its length or
+    /// precision>`, the type as sea-query writes it for PostgreSQL.
+    ///
+    /// An explicit cast to `varchar(20)` or `char(3)` cuts longer values short without
+    /// a word; PostgreSQL then stores the result in the column with an *assignment*
+    /// cast, which rejects values that do not fit. So the cast names the unconstrained
+    /// type (`varchar`, `bpchar`, `numeric`) and leaves the length and precision to
+    /// the column: a narrowing fails on the rows that do not fit, and changes nothing.
     pub(crate) fn using_cast(column: &str, ty: &ColumnType) -> String {
-        let mut type_sql = String::new();
+        format!("{}::{}", ident(column), unconstrained(ty))
+    }
+
+    fn unconstrained(ty: &ColumnType) -> String {
         match ty {
+            // `char` without a length is `char(1)` in a cast.
+            ColumnType::Char(_) => "bpchar".to_owned(),
+            ColumnType::String(_) => "varchar".to_owned(),
+            ColumnType::Decimal(_) => "numeric".to_owned(),
+            ColumnType::Array(inner) => format!("{}[]", unconstrained(inner)),
             // sea-query has no PostgreSQL spelling for YEAR (it panics); keep the cast
             // readable and let PostgreSQL report the unsupported type.
-            ColumnType::Year => type_sql.push_str("year"),
-            ty => PostgresQueryBuilder.prepare_column_type(&sea_type(ty), &mut type_sql),
+            ColumnType::Year => "year".to_owned(),
+            ty => {
+                let mut type_sql = String::new();
+                PostgresQueryBuilder.prepare_column_type(&sea_type(ty), &mut type_sql);
+                type_sql
+            }
         }
-        format!("{}::{type_sql}", ident(column))
     }
 }

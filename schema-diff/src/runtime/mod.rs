@@ -16,135 +16,16 @@
 //!
 //! [`crate::statements::apply`] calls the same helpers, so both paths stay alike.
 
-use sea_orm::{
-    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement, TransactionTrait, Value,
-};
+mod sqlite_rebuild;
+
+pub use sqlite_rebuild::{SQLITE_REBUILD_PREFIX, rebuild_sqlite_table};
+
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
 use sea_orm_migration::SchemaManager;
-use sea_query::{Alias, IndexCreateStatement, TableCreateStatement, TableName, TableRef};
+use sea_query::Alias;
 
 use crate::Dialect;
 use crate::sql_text::{quote_ident, quote_literal};
-
-/// The prefix of the temporary table a SQLite rebuild creates: `__db_migrate_new_<table>`.
-pub const SQLITE_REBUILD_PREFIX: &str = "__db_migrate_new_";
-
-/// Rebuilds a SQLite table into the shape of `table`, keeping its rows.
-///
-/// SQLite's `ALTER TABLE` can only rename a table and add, drop or rename a column;
-/// any other change (a column's type, nullability or default, a foreign key, a unique
-/// or check constraint, the primary key) takes the procedure documented in
-/// <https://www.sqlite.org/lang_altertable.html#otheralter>:
-///
-/// 1. create the new table under a temporary name, `__db_migrate_new_<table>`;
-/// 2. `INSERT INTO new (copy_columns) SELECT copy_columns FROM old`;
-/// 3. `DROP TABLE old`;
-/// 4. `ALTER TABLE new RENAME TO old`;
-/// 5. recreate `indexes` (dropping the old table dropped its indexes);
-/// 6. `PRAGMA foreign_key_check` on the table and on the tables referencing it.
-///
-/// `copy_columns` are the columns present in both the old and the new table, by name;
-/// columns only in the new table take their default.
-///
-/// All of it runs in one transaction (a savepoint when the caller is already in
-/// one), so a failure leaves the table as it was.
-///
-/// **Foreign keys must be off.** With `PRAGMA foreign_keys = ON`, step 3 would run the
-/// `ON DELETE` actions of every table referencing this one (deleting or nulling their
-/// rows), and the pragma cannot be changed inside a transaction. `db-migrate upgrade`
-/// turns foreign keys off before it opens a migration's transaction; when they are on
-/// and some table references this one (itself included), this returns an error instead
-/// of touching anything.
-///
-/// Triggers on the table are dropped with it and not recreated. Views are kept: the
-/// rename runs with `PRAGMA legacy_alter_table = ON` so that SQLite does not reject
-/// views that referenced the old table while it was gone.
-pub async fn rebuild_sqlite_table(
-    manager: &SchemaManager<'_>,
-    table: TableCreateStatement,
-    indexes: Vec<IndexCreateStatement>,
-    copy_columns: &[&str],
-) -> Result<(), DbErr> {
-    let backend = manager.get_database_backend();
-    if backend != DbBackend::Sqlite {
-        return Err(DbErr::Migration(format!(
-            "rebuild_sqlite_table runs on SQLite only, not on {backend:?}"
-        )));
-    }
-    let name = table_name(&table).ok_or_else(|| {
-        DbErr::Migration(
-            "rebuild_sqlite_table: the CREATE TABLE statement has no table name".into(),
-        )
-    })?;
-    let txn = manager.get_connection().begin().await?;
-    match rebuild_in(&txn, &name, table, &indexes, copy_columns).await {
-        Ok(()) => txn.commit().await,
-        Err(err) => {
-            txn.rollback().await?;
-            Err(err)
-        }
-    }
-}
-
-async fn rebuild_in(
-    txn: &DatabaseTransaction,
-    name: &str,
-    mut table: TableCreateStatement,
-    indexes: &[IndexCreateStatement],
-    copy_columns: &[&str],
-) -> Result<(), DbErr> {
-    let referencing = referencing_tables(txn, name).await?;
-    if foreign_keys_enabled(txn).await? && !referencing.is_empty() {
-        return Err(DbErr::Migration(format!(
-            "cannot rebuild SQLite table `{name}` while foreign keys are on: it is referenced by \
-             {}, and dropping the old table would run their ON DELETE actions. Run the migration \
-             through `db-migrate upgrade`, which turns foreign keys off around it (or run \
-             `PRAGMA foreign_keys = OFF` on the connection before the migration's transaction).",
-            quoted_list(&referencing)
-        )));
-    }
-
-    let temp = format!("{SQLITE_REBUILD_PREFIX}{name}");
-    exec(txn, &format!("DROP TABLE IF EXISTS {}", quote(&temp))).await?;
-    table.table(Alias::new(&temp));
-    txn.execute(&table).await?;
-    if !copy_columns.is_empty() {
-        let columns = join_quoted(copy_columns, quote);
-        let sql = format!(
-            "INSERT INTO {} ({columns}) SELECT {columns} FROM {}",
-            quote(&temp),
-            quote(name)
-        );
-        exec(txn, &sql).await?;
-    }
-    exec(txn, &format!("DROP TABLE {}", quote(name))).await?;
-    let legacy = pragma_int(txn, "PRAGMA legacy_alter_table").await?;
-    exec(txn, "PRAGMA legacy_alter_table = ON").await?;
-    let rename = format!("ALTER TABLE {} RENAME TO {}", quote(&temp), quote(name));
-    let renamed = exec(txn, &rename).await;
-    exec(txn, &format!("PRAGMA legacy_alter_table = {legacy}")).await?;
-    renamed?;
-    for index in indexes {
-        txn.execute(index).await?;
-    }
-
-    let mut checked = vec![name.to_owned()];
-    checked.extend(referencing.into_iter().filter(|t| t != name));
-    for checked_table in &checked {
-        let sql = format!("PRAGMA foreign_key_check({})", quote(checked_table));
-        let violations = txn
-            .query_all_raw(Statement::from_string(DbBackend::Sqlite, sql))
-            .await?;
-        if let Some(first) = violations.first() {
-            let parent: String = first.try_get_by_index(2).unwrap_or_default();
-            return Err(DbErr::Migration(format!(
-                "rebuilding SQLite table `{name}` left {} row(s) of `{checked_table}` violating \
-                 a foreign key (the first references `{parent}`); the rebuild was rolled back",
-                violations.len()
-            )));
-        }
-    }
-    Ok(())
-}
 
 /// Replaces the primary key of `table` with `columns` (none: drops it).
 ///
@@ -435,7 +316,7 @@ pub async fn recreate_postgres_enum(
 }
 
 /// `"name"` (PostgreSQL and SQLite).
-fn quote(name: &str) -> String {
+pub(super) fn quote(name: &str) -> String {
     quote_ident(Dialect::Postgres, name)
 }
 
@@ -449,7 +330,7 @@ fn literal(text: &str) -> String {
     quote_literal(Dialect::Postgres, text)
 }
 
-fn join_quoted(names: &[&str], quote: fn(&str) -> String) -> String {
+pub(super) fn join_quoted(names: &[&str], quote: fn(&str) -> String) -> String {
     names
         .iter()
         .map(|n| quote(n))
@@ -457,7 +338,7 @@ fn join_quoted(names: &[&str], quote: fn(&str) -> String) -> String {
         .join(", ")
 }
 
-fn quoted_list(names: &[String]) -> String {
+pub(super) fn quoted_list(names: &[String]) -> String {
     names
         .iter()
         .map(|n| format!("`{n}`"))
@@ -465,40 +346,6 @@ fn quoted_list(names: &[String]) -> String {
         .join(", ")
 }
 
-async fn exec<C: ConnectionTrait>(conn: &C, sql: &str) -> Result<(), DbErr> {
+pub(super) async fn exec<C: ConnectionTrait>(conn: &C, sql: &str) -> Result<(), DbErr> {
     conn.execute_unprepared(sql).await.map(|_| ())
-}
-
-fn table_name(table: &TableCreateStatement) -> Option<String> {
-    match table.get_table_name()? {
-        TableRef::Table(TableName(_, name), _) => Some(name.to_string()),
-        _ => None,
-    }
-}
-
-async fn pragma_int(txn: &DatabaseTransaction, sql: &str) -> Result<i64, DbErr> {
-    let row = txn
-        .query_one_raw(Statement::from_string(DbBackend::Sqlite, sql))
-        .await?;
-    match row {
-        Some(row) => row.try_get_by_index::<i64>(0),
-        None => Ok(0),
-    }
-}
-
-async fn foreign_keys_enabled(txn: &DatabaseTransaction) -> Result<bool, DbErr> {
-    Ok(pragma_int(txn, "PRAGMA foreign_keys").await? != 0)
-}
-
-/// The tables (this one included, when it references itself) with a foreign key to
-/// `table`.
-async fn referencing_tables(txn: &DatabaseTransaction, table: &str) -> Result<Vec<String>, DbErr> {
-    let sql = "SELECT DISTINCT m.name FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS f \
-               WHERE m.type = 'table' AND f.\"table\" = ? COLLATE NOCASE ORDER BY m.name";
-    let stmt = Statement::from_sql_and_values(DbBackend::Sqlite, sql, [Value::from(table)]);
-    txn.query_all_raw(stmt)
-        .await?
-        .iter()
-        .map(|row| row.try_get_by_index::<String>(0))
-        .collect()
 }
