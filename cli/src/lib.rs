@@ -22,6 +22,7 @@ mod connect;
 mod naming;
 mod ops;
 mod output;
+mod redact;
 mod register;
 
 use std::path::PathBuf;
@@ -35,7 +36,7 @@ pub use commands::check::{
     UnfinishedMigration, check_report,
 };
 pub use commands::verify::verify_report;
-pub use config::redact_url;
+pub use redact::{redact, redact_url};
 pub use schema_diff::desired::EntityStatements;
 
 /// What the CLI needs to know about a workspace.
@@ -54,7 +55,10 @@ pub struct Project {
 /// 0 on success, 1 on error (after printing `error: ...`). A command line clap
 /// cannot parse exits with clap's usage error code, 2.
 pub fn main(project: Project) -> ExitCode {
-    let args = args::Cli::parse();
+    let args = match args::Cli::try_parse() {
+        Ok(args) => args,
+        Err(e) => return output::usage_error(&e),
+    };
     output::init_logging(args.global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -103,33 +103,33 @@ pub async fn run(
             "file": file,
         }))?;
     } else if let Some(path) = &file {
-        println!("{} change(s):", changes.len());
+        crate::output::outln!("{} change(s):", changes.len());
         for line in &summary {
-            println!("  {line}");
+            crate::output::outln!("  {line}");
         }
         if !hazards.is_empty() {
-            println!("hazards ({}), also written in the file:", hazards.len());
+            crate::output::outln!("hazards ({}), also written in the file:", hazards.len());
             for hazard in &hazards {
-                println!("  {hazard}");
+                crate::output::outln!("  {hazard}");
             }
         }
         if !preflight.is_empty() {
-            println!("on this database's data:");
+            crate::output::outln!("on this database's data:");
             for hazard in &preflight {
-                println!("  {hazard}");
+                crate::output::outln!("  {hazard}");
             }
         }
         let suggested = rename_flags(&rename_candidates(&changes, Some(dialect)));
-        println!("wrote {}", crate::output::relative(path));
+        crate::output::outln!("wrote {}", crate::output::relative(path));
         if !suggested.is_empty() {
-            println!(
+            crate::output::outln!(
                 "if that drop + add is a rename, delete the file and run again with {}",
                 suggested.join(" ")
             );
         }
-        println!("review it, then run `db-migrate upgrade`");
+        crate::output::outln!("review it, then run `db-migrate upgrade`");
     } else {
-        println!("No changes");
+        crate::output::outln!("No changes");
     }
     Ok(ExitCode::SUCCESS)
 }

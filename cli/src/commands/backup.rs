@@ -115,9 +115,9 @@ fn print_created(created: &Created, to_stderr: bool) {
     }
     for line in lines {
         if to_stderr {
-            eprintln!("{line}");
+            crate::output::errln!("{line}");
         } else {
-            println!("{line}");
+            crate::output::outln!("{line}");
         }
     }
 }
@@ -125,7 +125,7 @@ fn print_created(created: &Created, to_stderr: bool) {
 fn print_verification_text(file: &Path, v: &Verification) {
     let m = &v.manifest;
     if v.ok() {
-        println!(
+        crate::output::outln!(
             "verified: {} restores with the manifest's {} table(s) and {} row(s), at {}",
             relative(file),
             m.tables.len(),
@@ -133,12 +133,12 @@ fn print_verification_text(file: &Path, v: &Verification) {
             m.migration_version.as_deref().unwrap_or("no migration")
         );
     } else {
-        println!(
+        crate::output::outln!(
             "verify failed: {} does not restore as its manifest says:",
             relative(file)
         );
         for p in &v.problems {
-            println!("  {p}");
+            crate::output::outln!("  {p}");
         }
     }
 }

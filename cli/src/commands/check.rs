@@ -120,7 +120,7 @@ impl Report {
         self.problems = self
             .problems
             .into_iter()
-            .map(|p| crate::config::redact_text(&p))
+            .map(|p| crate::redact::redact(&p))
             .filter(|p| seen.insert(p.clone()))
             .collect();
         self.ok = self.problems.is_empty();
@@ -295,40 +295,40 @@ pub(crate) fn summary(changes: &[Change]) -> String {
 /// Prints a report as text: the verdict, the problems, then the details.
 pub(crate) fn print_text(report: &Report, with_hazards: bool) {
     if report.ok {
-        println!("ok: no problems found");
+        crate::output::outln!("ok: no problems found");
     } else {
-        println!("{} problem(s):", report.problems.len());
+        crate::output::outln!("{} problem(s):", report.problems.len());
         for problem in &report.problems {
-            println!("  - {problem}");
+            crate::output::outln!("  - {problem}");
         }
     }
     if report.drift.is_empty() {
-        println!("drift: none");
+        crate::output::outln!("drift: none");
     } else {
-        println!("drift ({}):", report.drift.len());
+        crate::output::outln!("drift ({}):", report.drift.len());
         for line in describe_all(&report.drift) {
-            println!("  {line}");
+            crate::output::outln!("  {line}");
         }
     }
     if report.pending.is_empty() {
-        println!("pending: none");
+        crate::output::outln!("pending: none");
     } else {
-        println!("pending ({}):", report.pending.len());
+        crate::output::outln!("pending ({}):", report.pending.len());
         for version in &report.pending {
-            println!("  {version}");
+            crate::output::outln!("  {version}");
         }
     }
     if with_hazards {
         if report.hazards.is_empty() {
-            println!("hazards: none");
+            crate::output::outln!("hazards: none");
         } else {
-            println!("hazards ({}):", report.hazards.len());
+            crate::output::outln!("hazards ({}):", report.hazards.len());
             for found in &report.hazards {
                 let source = match found.source {
                     HazardSource::Target => "database → entities",
                     HazardSource::Drift => "drift",
                 };
-                println!("  {} [{source}]", found.hazard);
+                crate::output::outln!("  {} [{source}]", found.hazard);
             }
         }
     }

@@ -138,18 +138,19 @@ async fn capture_one(
 pub fn print(ctx: &Context<'_>, scripts: &[Script], nothing: &str) -> anyhow::Result<ExitCode> {
     for script in scripts {
         if let Some(error) = &script.error {
-            eprintln!(
+            crate::output::errln!(
                 "warning: cannot show the SQL of {} ({}): {error}",
-                script.version, script.direction
+                script.version,
+                script.direction
             );
         }
     }
     if ctx.global.json {
         crate::output::json(&json!({ "migrations": scripts }))?;
     } else if scripts.is_empty() {
-        println!("-- {nothing}");
+        crate::output::outln!("-- {nothing}");
     } else {
-        print!("{}", sql_text(scripts));
+        crate::output::out!("{}", sql_text(scripts));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -38,7 +38,7 @@ pub async fn run(ctx: &Context<'_>, description: &str) -> anyhow::Result<ExitCod
     if ctx.global.json {
         crate::output::json(&json!({ "file": path }))?;
     } else {
-        println!("wrote {}", crate::output::relative(&path));
+        crate::output::outln!("wrote {}", crate::output::relative(&path));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -7,7 +7,8 @@ use std::time::Duration;
 use schema_diff::health::{HealthReport, HealthStatus, check_with};
 
 use super::Context;
-use crate::config::{redact_text, redact_url, validate_url};
+use crate::config::validate_url;
+use crate::redact::{redact, redact_url};
 
 /// Runs `db-migrate health`.
 pub async fn run(ctx: &Context<'_>, timeout: u64) -> anyhow::Result<ExitCode> {
@@ -33,7 +34,7 @@ pub async fn run(ctx: &Context<'_>, timeout: u64) -> anyhow::Result<ExitCode> {
         ),
     };
     for problem in &mut report.problems {
-        *problem = redact_text(&one_line(problem));
+        *problem = redact(&one_line(problem));
     }
     if ctx.global.json {
         crate::output::json(&serde_json::to_value(&report)?)?;
@@ -48,15 +49,15 @@ fn one_line(text: &str) -> String {
 }
 
 fn print(report: &HealthReport) {
-    println!("status:  {}", report.status);
+    crate::output::outln!("status:  {}", report.status);
     if report.status != HealthStatus::Error || report.current.is_some() {
-        println!("current: {}", report.current.as_deref().unwrap_or("(none)"));
+        crate::output::outln!("current: {}", report.current.as_deref().unwrap_or("(none)"));
     }
-    println!("head:    {}", report.head.as_deref().unwrap_or("(none)"));
+    crate::output::outln!("head:    {}", report.head.as_deref().unwrap_or("(none)"));
     if let Some(at) = &report.last_applied_at {
-        println!("last applied at: {at}");
+        crate::output::outln!("last applied at: {at}");
     }
     for problem in &report.problems {
-        println!("problem: {problem}");
+        crate::output::outln!("problem: {problem}");
     }
 }

@@ -34,10 +34,10 @@ pub async fn run(ctx: &Context<'_>) -> anyhow::Result<ExitCode> {
             .collect();
         crate::output::json(&json!({ "migrations": items }))?;
     } else if rows.is_empty() {
-        println!("no migrations");
+        crate::output::outln!("no migrations");
     } else {
         for (v, at, state) in &rows {
-            println!("{:<8} {:<25} {v}", state, at.as_deref().unwrap_or("-"));
+            crate::output::outln!("{:<8} {:<25} {v}", state, at.as_deref().unwrap_or("-"));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -51,7 +51,7 @@ pub async fn downgrade(
 
 fn progress(quiet: bool, verb: &str, report: &RunReport) {
     if !quiet {
-        println!(
+        crate::output::outln!(
             "{verb} {} ({} ms)",
             report.version,
             report.duration.as_millis()
@@ -68,7 +68,7 @@ fn finish(
     if ctx.global.json {
         crate::output::json(&json!({ key: reports }))?;
     } else if reports.is_empty() {
-        println!("{nothing}");
+        crate::output::outln!("{nothing}");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -38,7 +38,7 @@ pub async fn resolve(
             Resolution::Applied => "applied",
             Resolution::RolledBack => "rolled back",
         };
-        println!(
+        crate::output::outln!(
             "marked {} as {after} (before: {}); nothing was run",
             resolved.version,
             resolved.before.replace('_', " ")
@@ -62,13 +62,13 @@ pub async fn stamp(ctx: &Context<'_>, target: &str, lock: LockFlags) -> anyhow::
             "removed": stamped.removed,
         }))?;
     } else if stamped.applied.is_empty() && stamped.removed.is_empty() {
-        println!("nothing to change: the history already says so");
+        crate::output::outln!("nothing to change: the history already says so");
     } else {
         for v in &stamped.applied {
-            println!("recorded {v} as applied");
+            crate::output::outln!("recorded {v} as applied");
         }
         for v in &stamped.removed {
-            println!("removed {v}");
+            crate::output::outln!("removed {v}");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -8,11 +8,12 @@ use anyhow::{Context as _, bail};
 use serde_json::json;
 
 use super::Context;
-use crate::config::{redact_url, validate_url};
+use crate::config::validate_url;
 use crate::ops::load::{detect, existing_tables, load_sql, replace_sqlite};
 use crate::ops::manifest::{Manifest, count_rows, manifest_path, sha256_file};
 use crate::ops::target::Target;
 use crate::output::relative;
+use crate::redact::redact_url;
 
 /// Runs `db-migrate restore`.
 pub async fn run(ctx: &Context<'_>, file: &Path, force: bool) -> anyhow::Result<ExitCode> {
@@ -86,7 +87,7 @@ pub async fn run(ctx: &Context<'_>, file: &Path, force: bool) -> anyhow::Result<
             "tables": counts,
         }))?;
     } else {
-        println!(
+        crate::output::outln!(
             "restored {} into `{}`: {} table(s), {rows} row(s), at {}",
             relative(file),
             redact_url(&ctx.url),

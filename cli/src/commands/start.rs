@@ -11,8 +11,8 @@ use schema_diff::startup::{OnPending, StartupOptions, migrate_on_startup};
 
 use super::Context;
 use crate::args::StartArgs;
-use crate::config::redact_text;
 use crate::ops::BackupRequest;
+use crate::redact::redact;
 
 /// Runs `db-migrate start`; returns only on error (success replaces the process).
 pub async fn run(ctx: &Context<'_>, args: &StartArgs) -> anyhow::Result<ExitCode> {
@@ -46,12 +46,12 @@ async fn prepare(
     if args.backup && args.on_pending == OnPending::Apply {
         let pending = ctx.runner().status(db).await?.pending;
         if pending.is_empty() {
-            eprintln!("nothing pending: no backup taken");
+            crate::output::errln!("nothing pending: no backup taken");
         } else {
             let url = crate::config::validate_url(&ctx.url)?;
             let created =
                 crate::ops::create(db, &url, &ctx.runner(), &BackupRequest::default()).await?;
-            eprintln!("backup: {}", crate::output::relative(&created.file));
+            crate::output::errln!("backup: {}", crate::output::relative(&created.file));
         }
     }
     let options = StartupOptions {
@@ -60,17 +60,17 @@ async fn prepare(
     };
     let report = migrate_on_startup(db, (ctx.project.migrations)(), options).await?;
     for r in &report.applied {
-        eprintln!("applied {} ({} ms)", r.version, r.duration.as_millis());
+        crate::output::errln!("applied {} ({} ms)", r.version, r.duration.as_millis());
     }
     if !report.pending.is_empty() {
-        eprintln!(
+        crate::output::errln!(
             "warning: {} migration(s) pending, starting anyway: {}",
             report.pending.len(),
             report.pending.join(", ")
         );
     }
     for w in &report.warnings {
-        eprintln!("warning: {}", redact_text(w));
+        crate::output::errln!("warning: {}", redact(w));
     }
     Ok(())
 }

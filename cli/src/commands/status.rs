@@ -19,7 +19,7 @@ pub async fn run(ctx: &Context<'_>) -> anyhow::Result<ExitCode> {
                     "version": row.version,
                     "state": row.state.as_str(),
                     "started_at": schema_diff::runner::format_unix(row.started_at),
-                    "error": row.error.as_deref().map(crate::config::redact_text),
+                    "error": row.error.as_deref().map(crate::redact::redact),
                 })
             })
             .collect();
@@ -31,34 +31,34 @@ pub async fn run(ctx: &Context<'_>) -> anyhow::Result<ExitCode> {
             "dirty": dirty,
         }))?;
     } else {
-        println!("current: {}", status.current.as_deref().unwrap_or("(none)"));
-        println!("head:    {}", status.head.as_deref().unwrap_or("(none)"));
+        crate::output::outln!("current: {}", status.current.as_deref().unwrap_or("(none)"));
+        crate::output::outln!("head:    {}", status.head.as_deref().unwrap_or("(none)"));
         if status.pending.is_empty() {
-            println!("pending: none, the database is up to date");
+            crate::output::outln!("pending: none, the database is up to date");
         } else {
-            println!("pending: {}", status.pending.len());
+            crate::output::outln!("pending: {}", status.pending.len());
             for v in &status.pending {
-                println!("  {v}");
+                crate::output::outln!("  {v}");
             }
         }
         if !status.unknown.is_empty() {
-            println!("applied but not in the code ({}):", status.unknown.len());
+            crate::output::outln!("applied but not in the code ({}):", status.unknown.len());
             for v in &status.unknown {
-                println!("  {v}");
+                crate::output::outln!("  {v}");
             }
         }
         if !status.dirty.is_empty() {
-            println!(
+            crate::output::outln!(
                 "dirty ({}): upgrade and downgrade refuse until each is resolved:",
                 status.dirty.len()
             );
             for row in &status.dirty {
                 let message = schema_diff::runner::dirty_message(row, backend);
-                println!("  {}", crate::config::redact_text(&message));
+                crate::output::outln!("  {}", crate::redact::redact(&message));
             }
             // A `started` row may belong to a run that is still going.
             if let Some(who) = schema_diff::runner::lock::holder(&db).await? {
-                println!(
+                crate::output::outln!(
                     "note: the migration lock is held now, by {who}: a run is in progress, \
                      and a `started` row may be its own; check again when it has finished"
                 );

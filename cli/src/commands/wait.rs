@@ -7,7 +7,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::Context;
-use crate::config::{redact_text, validate_url};
+use crate::config::validate_url;
+use crate::redact::redact;
 
 /// Runs `db-migrate wait`.
 pub async fn run(ctx: &Context<'_>, timeout: u64) -> anyhow::Result<ExitCode> {
@@ -15,7 +16,7 @@ pub async fn run(ctx: &Context<'_>, timeout: u64) -> anyhow::Result<ExitCode> {
     if ctx.global.json {
         crate::output::json(&json!({ "ready": true, "database": target }))?;
     } else {
-        println!("database at {target} accepts connections");
+        crate::output::outln!("database at {target} accepts connections");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -28,9 +29,9 @@ pub async fn wait_for(ctx: &Context<'_>, timeout: u64) -> anyhow::Result<String>
     let target = schema_diff::startup::describe_target(&url);
     let on_retry = |attempt: u32, error: &str| {
         if attempt == 1 {
-            eprintln!(
+            crate::output::errln!(
                 "waiting for the database at {target} (up to {timeout} s): {}",
-                redact_text(error)
+                redact(error)
             );
         }
     };
