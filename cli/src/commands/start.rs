@@ -1,6 +1,8 @@
 //! `db-migrate start [--on-pending apply|fail|warn] -- COMMAND ARGS...`: wait
 //! for the database, handle pending migrations, then replace this process with
-//! the application (same PID, same environment, signals go to it).
+//! the application (same PID, signals go to it). The application gets exactly
+//! the environment `start` was given: the URL from `-u` or `.env` reaches it only
+//! with `--export-database-url` (`.env` is never loaded into the environment).
 
 use std::os::unix::process::CommandExt;
 use std::process::ExitCode;
@@ -30,9 +32,12 @@ pub async fn run(ctx: &Context<'_>, args: &StartArgs) -> anyhow::Result<ExitCode
     std::io::stdout().flush().ok();
     std::io::stderr().flush().ok();
     // Only returns when the program could not be started.
-    let error = std::process::Command::new(program)
-        .args(program_args)
-        .exec();
+    let mut command = std::process::Command::new(program);
+    command.args(program_args);
+    if args.export_database_url {
+        command.env("DATABASE_URL", &ctx.url);
+    }
+    let error = command.exec();
     Err(error).with_context(|| format!("cannot start `{}`", program.to_string_lossy()))
 }
 
