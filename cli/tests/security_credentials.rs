@@ -317,7 +317,15 @@ fn live_servers_never_print_a_password() {
         let outcome = std::panic::catch_unwind(|| {
             let runs = run_case(&cases[0], 1);
             assert_connected(&cases[0], &runs);
-            run_case(&cases[1], 1);
+            let denied = run_case(&cases[1], 1);
+            // The operator's health report names the reason with a stable code.
+            let (_, health) = denied
+                .iter()
+                .find(|(what, _)| what.contains("\"health\"") && what.contains("--json"))
+                .expect("a health --json run");
+            let doc: serde_json::Value =
+                serde_json::from_str(&health.stdout).unwrap_or_else(|e| panic!("{e}: {health:#?}"));
+            assert_eq!(doc["error"], "auth_failed", "{health:#?}");
         });
         exec(&rt, &scratch, &format!("DROP USER IF EXISTS '{user}'@'%'"));
         rt.block_on(scratch.cleanup());

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use schema_diff::health::{HealthReport, HealthStatus, check_with};
+use schema_diff::health::{HealthErrorKind, HealthReport, HealthStatus, check_with};
 
 use super::Context;
 use crate::config::validate_url;
@@ -23,9 +23,16 @@ pub async fn run(ctx: &Context<'_>, timeout: u64) -> anyhow::Result<ExitCode> {
             db.close().await.ok();
             report
         }
-        Ok(Err(e)) => HealthReport::unreachable(head, format!("{e:#}")),
+        Ok(Err(e)) => {
+            let kind = e
+                .chain()
+                .find_map(|c| c.downcast_ref::<sea_orm::DbErr>())
+                .map_or(HealthErrorKind::Unreachable, HealthErrorKind::of_db_err);
+            HealthReport::unreachable(head, kind, format!("{e:#}"))
+        }
         Err(_) => HealthReport::unreachable(
             head,
+            HealthErrorKind::Timeout,
             format!(
                 "cannot connect to `{}` within {} s",
                 redact_url(&ctx.url),
