@@ -206,6 +206,11 @@ pub struct StartArgs {
     /// Back up the database before applying pending migrations (policy apply).
     #[arg(long)]
     pub backup: bool,
+    /// Set DATABASE_URL in the application's environment to the URL this run
+    /// used (from -u, .env or POSTGRES_*). Without it the application gets
+    /// exactly the environment `start` was given: nothing from .env, no -u.
+    #[arg(long)]
+    pub export_database_url: bool,
     /// The application and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<std::ffi::OsString>,

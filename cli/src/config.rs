@@ -1,13 +1,21 @@
 //! Where the database is: the URL from the flag, the environment, `.env`, the
 //! `POSTGRES_*` variables, or the embedded SQLite default; and how to print it.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
 
 use anyhow::{Context, bail};
 
-/// Passwords seen in URLs this process resolved, so that any text can be cleaned.
-static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+use crate::redact::{redact_url, remember, remember_url};
+
+/// Variables whose values are credentials wherever they are set: remembered so
+/// that no output shows them (sqlx reads `PGPASSWORD` itself).
+const PASSWORD_VARIABLES: &[&str] = &[
+    "POSTGRES_PASSWORD",
+    "PGPASSWORD",
+    "PGSSLPASSWORD",
+    "MYSQL_PWD",
+];
 
 /// Where a URL came from, for messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,34 +26,135 @@ pub enum Source {
     Default,
 }
 
-/// The database URL to use, and where it came from.
+/// The database URL to use, and where it came from. Without a flag, the process
+/// environment is asked first, then the `.env` file, which is read without being
+/// loaded into the environment (so that `start` hands the application exactly
+/// the environment it was given). A `.env` that cannot be read is an error.
 pub fn resolve_url(flag: Option<&str>, default_sqlite: &Path) -> anyhow::Result<(String, Source)> {
-    let _ = dotenvy::dotenv();
-    let (url, source) = if let Some(url) = flag {
-        (url.to_owned(), Source::Flag)
-    } else if let Some(url) = non_empty_env("DATABASE_URL") {
+    for name in PASSWORD_VARIABLES {
+        if let Ok(value) = std::env::var(name) {
+            remember(&value);
+        }
+    }
+    if let Some(url) = flag {
+        remember_url(url);
+        return Ok((url.to_owned(), Source::Flag));
+    }
+    let vars = Variables::new(DotEnv::find()?);
+    let (url, source) = if let Some(url) = vars.get("DATABASE_URL") {
         (url, Source::DatabaseUrl)
-    } else if let Some(server) = non_empty_env("POSTGRES_SERVER") {
-        (postgres_url_from_env(&server), Source::PostgresVariables)
+    } else if let Some(server) = vars.get("POSTGRES_SERVER") {
+        (postgres_url(&server, &vars), Source::PostgresVariables)
     } else {
         (
             crate::sqlite_file::url_of(default_sqlite, "rwc")?,
             Source::Default,
         )
     };
-    remember_secret(&url);
+    remember_url(&url);
     Ok((url, source))
 }
 
-fn non_empty_env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+/// The variables of a `.env` file, parsed without touching the process environment.
+#[derive(Debug, Default)]
+pub struct DotEnv {
+    vars: HashMap<String, String>,
 }
 
-fn postgres_url_from_env(server: &str) -> String {
-    let user = non_empty_env("POSTGRES_USER").unwrap_or_else(|| "postgres".into());
-    let password = non_empty_env("POSTGRES_PASSWORD");
-    let db = non_empty_env("POSTGRES_DB").unwrap_or_else(|| user.clone());
-    let port = non_empty_env("POSTGRES_PORT").unwrap_or_else(|| "5432".into());
+impl DotEnv {
+    /// The `.env` of the current directory or its nearest parent that has one
+    /// (as `dotenvy` looks for it); empty when there is none.
+    pub fn find() -> anyhow::Result<DotEnv> {
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        match cwd
+            .ancestors()
+            .map(|d| d.join(".env"))
+            .find(|p| p.is_file())
+        {
+            Some(path) => DotEnv::read(&path),
+            None => Ok(DotEnv::default()),
+        }
+    }
+
+    /// The variables of the file at `path`. A line that is not `KEY=VALUE` is an
+    /// error naming the file and line, never its content (it may hold a secret).
+    pub fn read(path: &Path) -> anyhow::Result<DotEnv> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read `{}`", path.display()))?;
+        let mut vars = HashMap::new();
+        for item in dotenvy::from_read_iter(text.as_bytes()) {
+            match item {
+                Ok((key, value)) => {
+                    if PASSWORD_VARIABLES.contains(&key.as_str()) {
+                        remember(&value);
+                    }
+                    vars.insert(key, value);
+                }
+                Err(dotenvy::Error::LineParse(line, index)) => {
+                    bail!(
+                        "cannot parse `{}`: line {} is not KEY=VALUE (at character {}); \
+                         fix or remove it, or pass the URL with -u",
+                        path.display(),
+                        line_number(&text, &line),
+                        index + 1
+                    )
+                }
+                Err(e) => bail!("cannot read `{}`: {}", path.display(), error_kind(&e)),
+            }
+        }
+        Ok(DotEnv { vars })
+    }
+
+    /// The value of `name` in the file.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+}
+
+/// The 1-based number of the first line of `text` where `line` (one parsed
+/// statement, possibly spanning lines) starts.
+fn line_number(text: &str, line: &str) -> usize {
+    let first = line.lines().next().unwrap_or("").trim();
+    text.lines()
+        .position(|l| !first.is_empty() && l.trim() == first)
+        .or_else(|| text.lines().position(|l| l.contains(first)))
+        .map_or(1, |i| i + 1)
+}
+
+/// A dotenvy error without the text it quotes.
+fn error_kind(error: &dotenvy::Error) -> String {
+    match error {
+        dotenvy::Error::Io(e) => e.to_string(),
+        dotenvy::Error::EnvVar(e) => e.to_string(),
+        _ => "not a valid .env file".into(),
+    }
+}
+
+/// The process environment first, then `.env`; blank values count as unset.
+struct Variables {
+    dotenv: DotEnv,
+}
+
+impl Variables {
+    fn new(dotenv: DotEnv) -> Self {
+        Variables { dotenv }
+    }
+
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name)
+            .ok()
+            .or_else(|| self.dotenv.get(name).map(str::to_owned))
+            .filter(|v| !v.trim().is_empty())
+    }
+}
+
+fn postgres_url(server: &str, vars: &Variables) -> String {
+    let user = vars
+        .get("POSTGRES_USER")
+        .unwrap_or_else(|| "postgres".into());
+    let password = vars.get("POSTGRES_PASSWORD");
+    let db = vars.get("POSTGRES_DB").unwrap_or_else(|| user.clone());
+    let port = vars.get("POSTGRES_PORT").unwrap_or_else(|| "5432".into());
     let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let auth = match password {
         Some(p) => format!("{}:{}", enc(&user), enc(&p)),
@@ -106,93 +215,9 @@ fn validate_sqlite(raw: &str) -> anyhow::Result<String> {
     })
 }
 
-/// The URL with its password replaced by `***`, also when the URL does not parse.
-pub fn redact_url(raw: &str) -> String {
-    match url::Url::parse(raw) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            if parsed.set_password(Some("***")).is_ok() {
-                parsed.to_string()
-            } else {
-                redact_text(&redact_userinfo(raw))
-            }
-        }
-        _ => redact_text(&redact_userinfo(raw)),
-    }
-}
-
-/// Where the password of `scheme://user:password@...` is, found by text alone, so
-/// that a URL the parser rejects (bad port, empty host) still has it hidden.
-fn textual_password(raw: &str) -> Option<std::ops::Range<usize>> {
-    let authority_start = raw.find("://")? + 3;
-    let rest = &raw[authority_start..];
-    let rest = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
-    let at = rest.rfind('@')?;
-    let colon = rest[..at].find(':')?;
-    Some(authority_start + colon + 1..authority_start + at)
-}
-
-fn redact_userinfo(raw: &str) -> String {
-    match textual_password(raw) {
-        Some(range) if !range.is_empty() => {
-            let mut out = raw.to_owned();
-            out.replace_range(range, "***");
-            out
-        }
-        _ => raw.to_owned(),
-    }
-}
-
-fn remember_secret(raw: &str) {
-    let password = match url::Url::parse(raw) {
-        Ok(parsed) => parsed.password().map(str::to_owned),
-        Err(_) => textual_password(raw).map(|r| raw[r].to_owned()),
-    };
-    let Some(password) = password.filter(|p| !p.is_empty()) else {
-        return;
-    };
-    let mut secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, decoded)) =
-        url::form_urlencoded::parse(format!("p={password}").as_bytes()).next()
-    {
-        secrets.push(decoded.into_owned());
-    }
-    secrets.push(password);
-}
-
-/// `text` with every password of a resolved URL replaced by `***`.
-pub fn redact_text(text: &str) -> String {
-    let mut secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    // Longest first, so that a secret containing another is replaced whole.
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    secrets
-        .iter()
-        .filter(|s| !s.is_empty())
-        .fold(text.to_owned(), |acc, s| acc.replace(s.as_str(), "***"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn redacts_passwords() {
-        let url = "postgres://app:s3cret@db:5432/app";
-        assert_eq!(redact_url(url), "postgres://app:***@db:5432/app");
-        remember_secret(url);
-        assert_eq!(redact_text("failed for s3cret"), "failed for ***");
-    }
-
-    #[test]
-    fn redacts_passwords_of_urls_that_do_not_parse() {
-        assert_eq!(
-            redact_url("postgres://app:pw1@host:notaport/db"),
-            "postgres://app:***@host:notaport/db"
-        );
-        assert_eq!(redact_url("mysql://app:p@w2@/db"), "mysql://app:***@/db");
-        assert_eq!(redact_url("not a url"), "not a url");
-        remember_secret("postgres://app:pw3@bad host:5432/db");
-        assert_eq!(redact_text("x pw3 y"), "x *** y");
-    }
 
     #[test]
     fn sqlite_urls_get_create_mode_and_missing_dirs_are_errors() {
@@ -225,7 +250,24 @@ mod tests {
 
     #[test]
     fn postgres_variables_build_a_url() {
-        // Only reads variables; the values below are passed in, not set.
-        assert!(postgres_url_from_env("db.example").starts_with("postgres://"));
+        let vars = Variables::new(DotEnv::default());
+        assert!(postgres_url("db.example", &vars).starts_with("postgres://"));
+    }
+
+    #[test]
+    fn dotenv_files_are_parsed_without_touching_the_environment() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(".env");
+        std::fs::write(&path, "# comment\nDB_MIGRATE_TEST_ONLY=x\n").expect("write");
+        let env = DotEnv::read(&path).expect("parses");
+        assert_eq!(env.get("DB_MIGRATE_TEST_ONLY"), Some("x"));
+        assert!(std::env::var("DB_MIGRATE_TEST_ONLY").is_err());
+        std::fs::write(&path, "A=1\nnot a pair SECRETVALUE\n").expect("write");
+        let err = DotEnv::read(&path)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("line 2 is not KEY=VALUE"), "{err}");
+        assert!(!err.contains("SECRETVALUE"), "{err}");
     }
 }

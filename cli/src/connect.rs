@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
 
-use crate::config::{redact_url, validate_url};
+use crate::config::validate_url;
+use crate::redact::redact_url;
 
 /// How long to wait for a first connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -12,6 +13,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connects to `raw_url`. SQLite gets a single connection, because the runner's
 /// `PRAGMA foreign_keys` must apply to the connection that runs the migration.
 pub async fn connect(raw_url: &str) -> anyhow::Result<DatabaseConnection> {
+    // Also for URLs that did not come through `config::resolve_url` (library callers).
+    crate::redact::remember_url(raw_url);
     let url = validate_url(raw_url)?;
     let mut options = ConnectOptions::new(url.clone());
     options

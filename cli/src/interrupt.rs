@@ -95,7 +95,7 @@ pub async fn run_until_signal(
         line.push_str("; ");
         line.push_str(&s);
     }
-    eprintln!("error: {}", crate::config::redact_text(&line));
+    errln!("error: {line}");
     Ok(ExitCode::from(code))
 }
 

@@ -16,7 +16,7 @@
 //! ```
 
 #[macro_use]
-mod terminal;
+mod output;
 mod args;
 mod commands;
 mod config;
@@ -24,9 +24,10 @@ mod connect;
 mod interrupt;
 mod naming;
 mod ops;
-mod output;
+mod redact;
 mod register;
 mod sqlite_file;
+mod terminal;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,7 +40,7 @@ pub use commands::check::{
     UnfinishedMigration, check_report,
 };
 pub use commands::verify::verify_report;
-pub use config::redact_url;
+pub use redact::{redact, redact_url};
 pub use schema_diff::desired::EntityStatements;
 
 /// What the CLI needs to know about a workspace.
@@ -58,7 +59,10 @@ pub struct Project {
 /// 0 on success, 1 on error (after printing `error: ...`). A command line clap
 /// cannot parse exits with clap's usage error code, 2.
 pub fn main(project: Project) -> ExitCode {
-    let args = args::Cli::parse();
+    let args = match args::Cli::try_parse() {
+        Ok(args) => args,
+        Err(e) => return output::usage_error(&e),
+    };
     output::init_logging(args.global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -1,10 +1,40 @@
-//! Logging set-up and the printing of results and errors.
+//! Logging set-up and the printing of results and errors. Every byte this CLI
+//! prints passes through [`crate::redact::redact`]: logs (those of dependencies
+//! too) through [`RedactingStderr`], errors through [`fail`], JSON through
+//! [`json`], and text lines through `outln!`, `out!` and `errln!`.
 
 use std::process::ExitCode;
 
 use tracing_subscriber::EnvFilter;
 
-/// Logs go to stderr: `RUST_LOG` if set, else `-v` (info) or `-vv` (debug, with SQL).
+use crate::redact::{RedactingStderr, redact, redact_json};
+
+/// `println!` with credentials redacted and control characters made visible (see
+/// [`crate::terminal`]): the CLI's only way to print a line on stdout.
+macro_rules! outln {
+    () => { ::std::println!() };
+    ($($arg:tt)*) => {
+        ::std::println!("{}", $crate::terminal::visible_line(&$crate::redact::redact(&::std::format!($($arg)*))))
+    };
+}
+
+/// `eprintln!` with credentials redacted and control characters made visible: the
+/// CLI's only way to print a line on stderr.
+macro_rules! errln {
+    () => { ::std::eprintln!() };
+    ($($arg:tt)*) => {
+        ::std::eprintln!("{}", $crate::terminal::visible_line(&$crate::redact::redact(&::std::format!($($arg)*))))
+    };
+}
+
+/// `print!` with credentials redacted, for text that carries its own newlines and
+/// has already been made visible line by line ([`crate::terminal::visible_lines`]).
+macro_rules! out {
+    ($($arg:tt)*) => { ::std::print!("{}", $crate::redact::redact(&::std::format!($($arg)*))) };
+}
+
+/// Logs go to stderr, credentials redacted: `RUST_LOG` if set, else `-v` (info)
+/// or `-vv` (debug, with SQL).
 pub fn init_logging(verbose: u8) {
     let default = match verbose {
         0 => "warn,sqlx=off",
@@ -14,7 +44,7 @@ pub fn init_logging(verbose: u8) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(RedactingStderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
@@ -22,7 +52,7 @@ pub fn init_logging(verbose: u8) {
 
 /// Prints `error: ...` (the whole context chain on one line, passwords redacted) and returns 1.
 pub fn fail(error: &anyhow::Error) -> ExitCode {
-    eprintln!("error: {}", one_line(error));
+    errln!("error: {}", one_line(error));
     ExitCode::from(1)
 }
 
@@ -46,12 +76,24 @@ fn one_line(error: &anyhow::Error) -> String {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
-    crate::config::redact_text(&flat.join(" "))
+    redact(&flat.join(" "))
 }
 
-/// Prints one JSON document on stdout.
+/// Prints clap's message for a command line it cannot parse (or `--help`,
+/// `--version`), redacted: a misplaced URL is echoed in it. Returns clap's code.
+pub fn usage_error(error: &clap::Error) -> ExitCode {
+    let text = redact(&error.to_string());
+    if error.use_stderr() {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
+    }
+    ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2))
+}
+
+/// Prints one JSON document on stdout, every string in it redacted.
 pub fn json(value: &serde_json::Value) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    println!("{}", serde_json::to_string_pretty(&redact_json(value))?);
     Ok(())
 }
 

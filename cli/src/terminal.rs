@@ -1,24 +1,12 @@
-//! Human output: every line the commands print goes through
-//! [`schema_diff::display::visible`], so a name holding a newline, an ANSI escape
+//! Human output: every line the commands print (`outln!`, `errln!` in
+//! [`crate::output`]) goes through [`schema_diff::display::visible`], so a name holding a newline, an ANSI escape
 //! sequence or a direction override is shown escaped instead of acting on the
 //! operator's terminal. Machine output (`--json`) is serialised by serde_json, which
 //! escapes control characters itself.
 
-/// `println!`, with control characters (newlines included) made visible.
-macro_rules! outln {
-    () => {
-        println!()
-    };
-    ($($arg:tt)*) => {
-        println!("{}", schema_diff::display::visible(&format!($($arg)*)))
-    };
-}
-
-/// `eprintln!`, with control characters (newlines included) made visible.
-macro_rules! errln {
-    ($($arg:tt)*) => {
-        eprintln!("{}", schema_diff::display::visible(&format!($($arg)*)))
-    };
+/// `line` with every control character (newlines included) made visible.
+pub fn visible_line(line: &str) -> std::borrow::Cow<'_, str> {
+    schema_diff::display::visible(line)
 }
 
 /// `text` with its line structure kept and every line made visible, for multi-line

@@ -103,6 +103,7 @@ fn health_is_degraded_then_ok_then_error() {
             "{dirty}"
         );
         assert!(problem.contains("db-migrate resolve"), "{dirty}");
+        assert_eq!(dirty["error"], "migration_failed", "{dirty}");
     });
 }
 
@@ -113,6 +114,11 @@ fn an_unreachable_database_is_an_error_without_the_password() {
     let run = sandbox.run_raw(&["-u", url, "health", "--json", "--timeout", "2"], &[]);
     let doc = report(&run, 1);
     assert_eq!(doc["status"], "error");
+    // Timeout, or the refusal within it: either way a stable code.
+    assert!(
+        doc["error"] == "timeout" || doc["error"] == "unreachable",
+        "{doc}"
+    );
     assert_eq!(doc["head"], head());
     let problem = doc["problems"][0].as_str().unwrap_or_default();
     assert!(problem.contains("127.0.0.1:1"), "{doc}");

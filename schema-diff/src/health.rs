@@ -10,13 +10,16 @@
 
 #[cfg(feature = "http")]
 pub mod http;
+mod kind;
+
+pub use kind::HealthErrorKind;
 
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigrationTrait;
 
-use crate::runner::{Runner, Status, dirty_message, format_unix};
+use crate::runner::{RunError, Runner, Status, dirty_message, format_unix};
 
 /// How long [`check`] waits for the database before reporting an error.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -73,20 +76,61 @@ pub struct HealthReport {
     pub pending: Vec<String>,
     /// When the last migration was applied (RFC 3339, UTC), if any.
     pub last_applied_at: Option<String>,
-    /// Why the status is not `ok`, one sentence each; empty when it is.
+    /// Why the status is not `ok`, as a stable code; `None` when it is `ok`.
+    #[serde(default)]
+    pub error: Option<HealthErrorKind>,
+    /// Why the status is not `ok`, one sentence each; empty when it is. For the
+    /// operator: it may quote the database's own messages (and the values they
+    /// name), so it is not for strangers; see [`HealthReport::public`].
     pub problems: Vec<String>,
 }
 
+/// What a health endpoint may tell anyone who asks: the verdict, the versions
+/// and a stable error code, and nothing the database said.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PublicHealthReport {
+    /// The verdict.
+    pub status: HealthStatus,
+    /// The last applied migration the code knows, if any.
+    pub current: Option<String>,
+    /// The code's last migration, if any.
+    pub head: Option<String>,
+    /// The code's migrations the database has not applied, in order.
+    pub pending: Vec<String>,
+    /// When the last migration was applied (RFC 3339, UTC), if any.
+    pub last_applied_at: Option<String>,
+    /// Why the status is not `ok`; `None` when it is.
+    pub error: Option<HealthErrorKind>,
+}
+
 impl HealthReport {
-    /// An `error` report for a database that could not be asked, with the code's head.
-    pub fn unreachable(head: Option<String>, problem: impl Into<String>) -> Self {
+    /// An `error` report for a database that could not be asked, with the code's
+    /// head: `kind` says why (e.g. [`HealthErrorKind::Unreachable`]).
+    pub fn unreachable(
+        head: Option<String>,
+        kind: HealthErrorKind,
+        problem: impl Into<String>,
+    ) -> Self {
         HealthReport {
             status: HealthStatus::Error,
             current: None,
             head,
             pending: Vec::new(),
             last_applied_at: None,
+            error: Some(kind),
             problems: vec![problem.into()],
+        }
+    }
+
+    /// The report without its `problems`: what an unauthenticated client may see.
+    pub fn public(&self) -> PublicHealthReport {
+        PublicHealthReport {
+            status: self.status,
+            current: self.current.clone(),
+            head: self.head.clone(),
+            pending: self.pending.clone(),
+            last_applied_at: self.last_applied_at.clone(),
+            error: self.error,
         }
     }
 }
@@ -111,6 +155,10 @@ pub async fn check_with(
         Ok(Ok(status)) => report(status, db.get_database_backend()),
         Ok(Err(e)) => HealthReport::unreachable(
             head,
+            match &e {
+                RunError::Db(db) => HealthErrorKind::of_db_err(db),
+                _ => HealthErrorKind::HistoryUnreadable,
+            },
             format!(
                 "cannot read the migration history: {}",
                 one_line(&e.to_string())
@@ -118,6 +166,7 @@ pub async fn check_with(
         ),
         Err(_) => HealthReport::unreachable(
             head,
+            HealthErrorKind::Timeout,
             format!(
                 "the database did not answer within {} s",
                 timeout.as_secs_f64().ceil() as u64
@@ -137,6 +186,15 @@ pub fn report(status: Status, backend: sea_orm::DbBackend) -> HealthReport {
             status.pending.join(", ")
         ));
     }
+    let kind = if !status.unknown.is_empty() {
+        Some(HealthErrorKind::UnknownVersions)
+    } else if let Some(row) = status.dirty.first() {
+        Some(HealthErrorKind::of_dirty(row.state))
+    } else if !status.pending.is_empty() {
+        Some(HealthErrorKind::Pending)
+    } else {
+        None
+    };
     let verdict = if error {
         HealthStatus::Error
     } else if status.pending.is_empty() {
@@ -156,6 +214,7 @@ pub fn report(status: Status, backend: sea_orm::DbBackend) -> HealthReport {
         head: status.head,
         pending: status.pending,
         last_applied_at,
+        error: kind,
         problems,
     }
 }
@@ -235,6 +294,7 @@ mod tests {
         }];
         let r = report(s, DbBackend::MySql);
         assert_eq!(r.status, HealthStatus::Error);
+        assert_eq!(r.error, Some(HealthErrorKind::MigrationFailed));
         assert!(
             r.problems[0].starts_with("migration m2 failed"),
             "{:?}",

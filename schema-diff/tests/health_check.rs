@@ -7,27 +7,18 @@ mod health_support;
 
 use std::time::{Duration, Instant};
 
-use health_support::{Scratch, migrations, older_code, on_every_backend, unreachable, versions};
+use health_support::{exec, migrations, older_code, on_every_backend, unreachable, versions};
 use schema_diff::health::{HealthStatus, check};
 use schema_diff::runner::RunError;
 use schema_diff::startup::{
     OnPending, StartupError, StartupOptions, migrate_on_startup, wait_for_database,
 };
-use sea_orm::ConnectionTrait;
 
 fn policy(on_pending: OnPending) -> StartupOptions {
     StartupOptions {
         on_pending,
         lock_timeout: Duration::from_secs(10),
     }
-}
-
-async fn exec(scratch: &Scratch, sql: &str) {
-    scratch
-        .db
-        .execute_unprepared(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 #[test]

@@ -1,14 +1,18 @@
 //! `schema_diff::health::http::router` (feature `http`) served by axum on
 //! 127.0.0.1:0, asked a bounded number of times, on every backend: 200 ok, 200
-//! (or 503 when asked) degraded, 503 error, with the report as JSON.
+//! (or 503 when asked) degraded, 503 error, with the public report as JSON:
+//! status, versions and a stable error code, never the database's messages
+//! (they go to the log).
 
 mod health_support;
 
 use std::time::Duration;
 
-use health_support::{migrations, older_code, on_every_backend, unreachable};
-use schema_diff::health::HealthReport;
+use std::sync::{Mutex, OnceLock};
+
+use health_support::{exec, migrations, older_code, on_every_backend, unreachable, versions};
 use schema_diff::health::http::{HttpOptions, router, router_with};
+use schema_diff::health::{HealthErrorKind, PublicHealthReport};
 use schema_diff::runner::{Runner, UpgradeTarget};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -24,8 +28,34 @@ async fn serve(app: axum::Router) -> (std::net::SocketAddr, tokio::task::JoinHan
     (addr, task)
 }
 
-/// One `GET path` over HTTP/1.1: the status code and the body as a report.
-async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, HealthReport) {
+/// The only fields a stranger may see.
+const PUBLIC_FIELDS: &[&str] = &[
+    "current",
+    "error",
+    "head",
+    "last_applied_at",
+    "pending",
+    "status",
+];
+
+/// One `GET path` over HTTP/1.1: the status code and the body as a report,
+/// after checking that the body has the public fields and no others.
+async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, PublicHealthReport) {
+    let (status, body) = get_text(addr, path).await;
+    let value: serde_json::Value =
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    let mut keys: Vec<&str> = value
+        .as_object()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    keys.sort_unstable();
+    assert_eq!(keys, PUBLIC_FIELDS, "{body}");
+    let report = serde_json::from_value(value).unwrap_or_else(|e| panic!("{e}: {body}"));
+    (status, report)
+}
+
+/// One `GET path` over HTTP/1.1: the status code and the body.
+async fn get_text(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
     let exchange = async {
         let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
         let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
@@ -50,8 +80,39 @@ async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, HealthReport) {
             .contains("content-type: application/json"),
         "{head}"
     );
-    let report = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
-    (status, report)
+    (status, body.to_owned())
+}
+
+/// Everything logged in this test process at `info` and above.
+static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+/// A writer that appends to [`LOG`].
+struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOG.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The log so far, with the global subscriber installed on first use.
+fn log_text() -> String {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_ansi(false)
+            .with_writer(|| LogWriter)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
+    });
+    String::from_utf8_lossy(&LOG.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
 }
 
 #[test]
@@ -90,6 +151,7 @@ fn the_endpoint_answers_each_state() {
             // The database has a migration this code does not know.
             let (code, report) = get(older_addr, "/health").await;
             assert_eq!((code, report.status.as_str()), (503, "error"), "{report:?}");
+            assert_eq!(report.error, Some(HealthErrorKind::UnknownVersions));
 
             for task in [lenient_task, strict_task, older_task] {
                 task.abort();
@@ -105,7 +167,67 @@ fn an_unreachable_database_answers_503() {
         let (addr, task) = serve(router(unreachable().await, migrations)).await;
         let (code, report) = get(addr, "/health").await;
         assert_eq!((code, report.status.as_str()), (503, "error"), "{report:?}");
-        assert!(!report.problems[0].contains("NeverShown"), "{report:?}");
+        assert_eq!(
+            report.error,
+            Some(HealthErrorKind::Unreachable),
+            "{report:?}"
+        );
+        let (_, body) = get_text(addr, "/health").await;
+        for detail in ["NeverShown", "127.0.0.1", "refused", "postgres"] {
+            assert!(!body.contains(detail), "`{detail}` in {body}");
+        }
         task.abort();
+    });
+}
+
+/// A migration that failed on a duplicate row: the stored error quotes the row's
+/// value. The endpoint answers 503 `migration_failed` and nothing else; the log
+/// has the details.
+#[test]
+fn the_endpoint_tells_strangers_nothing() {
+    let _ = log_text();
+    on_every_backend("health_http_private", |s| {
+        Box::pin(async move {
+            let (addr, task) = serve(router(s.db.clone(), migrations)).await;
+            schema_diff::runner::Runner::new(migrations())
+                .upgrade(&s.db, &UpgradeTarget::Head, |_| {})
+                .await
+                .expect("upgrade");
+            let last = &versions()[1];
+            let stored =
+                "Duplicate entry ''ceo@corp.example'' for key ''users.email'' on db7.corp.internal";
+            exec(
+                s,
+                &format!("DELETE FROM seaql_migrations WHERE version = '{last}'"),
+            )
+            .await;
+            exec(
+                s,
+                &format!(
+                    "UPDATE db_migrate_history SET state = 'failed', error = '{stored}' \
+                     WHERE version = '{last}'"
+                ),
+            )
+            .await;
+            let (code, report) = get(addr, "/health").await;
+            assert_eq!((code, report.status.as_str()), (503, "error"), "{report:?}");
+            assert_eq!(report.error, Some(HealthErrorKind::MigrationFailed));
+            assert_eq!(report.pending, std::slice::from_ref(last));
+            let (_, body) = get_text(addr, "/health").await;
+            for detail in [
+                "ceo@corp.example",
+                "Duplicate",
+                "db7.corp.internal",
+                "users.email",
+            ] {
+                assert!(!body.contains(detail), "`{detail}` in {body}");
+            }
+            let log = log_text();
+            assert!(
+                log.contains("health check failed") && log.contains("ceo@corp.example"),
+                "the details go to the log: {log}"
+            );
+            task.abort();
+        })
     });
 }

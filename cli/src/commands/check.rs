@@ -120,7 +120,7 @@ impl Report {
         self.problems = self
             .problems
             .into_iter()
-            .map(|p| crate::config::redact_text(&p))
+            .map(|p| crate::redact::redact(&p))
             .filter(|p| seen.insert(p.clone()))
             .collect();
         self.ok = self.problems.is_empty();

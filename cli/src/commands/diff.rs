@@ -31,12 +31,12 @@ pub async fn run(
         None => ctx.url.clone(),
     };
     let (actual, dialect) = read_database(&from_url).await?;
-    let from_label = crate::config::redact_url(&from_url);
+    let from_label = crate::redact::redact_url(&from_url);
     let (desired, to_label) = match to {
         Some(url) => {
             let url = remembered(ctx, url)?;
             let (schema, _) = read_database(&url).await?;
-            (schema, crate::config::redact_url(&url))
+            (schema, crate::redact::redact_url(&url))
         }
         None => (super::auto::desired_schema(ctx)?, "entities".to_owned()),
     };
@@ -68,7 +68,7 @@ pub async fn run(
         }))?;
     } else {
         let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        print!("{}", paint(&crate::terminal::visible_lines(&text), colour));
+        out!("{}", paint(&crate::terminal::visible_lines(&text), colour));
         if equal {
             if !text.is_empty() {
                 outln!();
@@ -117,7 +117,7 @@ async fn read_database(url: &str) -> anyhow::Result<(Schema, Dialect)> {
         .with_context(|| {
             format!(
                 "cannot read the schema of `{}`",
-                crate::config::redact_url(url)
+                crate::redact::redact_url(url)
             )
         })?;
     db.close().await.ok();

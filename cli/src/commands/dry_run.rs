@@ -150,7 +150,7 @@ pub fn print(ctx: &Context<'_>, scripts: &[Script], nothing: &str) -> anyhow::Re
     } else if scripts.is_empty() {
         outln!("-- {nothing}");
     } else {
-        print!("{}", crate::terminal::visible_lines(&sql_text(scripts)));
+        out!("{}", crate::terminal::visible_lines(&sql_text(scripts)));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,10 +4,11 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use schema_diff::health::{HealthReport, HealthStatus, check_with};
+use schema_diff::health::{HealthErrorKind, HealthReport, HealthStatus, check_with};
 
 use super::Context;
-use crate::config::{redact_text, redact_url, validate_url};
+use crate::config::validate_url;
+use crate::redact::{redact, redact_url};
 
 /// Runs `db-migrate health`.
 pub async fn run(ctx: &Context<'_>, timeout: u64) -> anyhow::Result<ExitCode> {
@@ -22,9 +23,16 @@ pub async fn run(ctx: &Context<'_>, timeout: u64) -> anyhow::Result<ExitCode> {
             db.close().await.ok();
             report
         }
-        Ok(Err(e)) => HealthReport::unreachable(head, format!("{e:#}")),
+        Ok(Err(e)) => {
+            let kind = e
+                .chain()
+                .find_map(|c| c.downcast_ref::<sea_orm::DbErr>())
+                .map_or(HealthErrorKind::Unreachable, HealthErrorKind::of_db_err);
+            HealthReport::unreachable(head, kind, format!("{e:#}"))
+        }
         Err(_) => HealthReport::unreachable(
             head,
+            HealthErrorKind::Timeout,
             format!(
                 "cannot connect to `{}` within {} s",
                 redact_url(&ctx.url),
@@ -33,7 +41,7 @@ pub async fn run(ctx: &Context<'_>, timeout: u64) -> anyhow::Result<ExitCode> {
         ),
     };
     for problem in &mut report.problems {
-        *problem = redact_text(&one_line(problem));
+        *problem = redact(&one_line(problem));
     }
     if ctx.global.json {
         crate::output::json(&serde_json::to_value(&report)?)?;

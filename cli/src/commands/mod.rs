@@ -57,7 +57,7 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
         cli.global.database_url.as_deref(),
         &project.default_sqlite_path,
     )?;
-    tracing::info!(url = %crate::config::redact_url(&url), ?source, "database");
+    tracing::info!(url = %crate::redact::redact_url(&url), ?source, "database");
     let ctx = Context {
         project,
         global: &cli.global,

@@ -12,13 +12,14 @@ use anyhow::{Context as _, bail};
 use serde_json::json;
 
 use super::Context;
-use crate::config::{redact_url, validate_url};
+use crate::config::validate_url;
 use crate::ops::load::{detect, existing_tables, load_sql, replace_sqlite};
 use crate::ops::manifest::{Manifest, count_rows, make_private, manifest_path, sha256_file};
 use crate::ops::scan::check_dump;
 use crate::ops::target::{Kind, Target};
 use crate::ops::{BackupRequest, DEFAULT_DIR, safe_name};
 use crate::output::relative;
+use crate::redact::redact_url;
 
 /// Runs `db-migrate restore`.
 pub async fn run(ctx: &Context<'_>, file: &Path, force: bool) -> anyhow::Result<ExitCode> {

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use anyhow::Context as _;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 
-use crate::config::{redact_text, redact_url};
+use crate::redact::{redact, redact_url};
 
 /// The URL of an in-memory SQLite database (one connection, so it lives as long
 /// as the pool).
@@ -200,7 +200,7 @@ async fn create_database(
             anyhow::anyhow!(
                 "cannot create the scratch database `{name}` on the target's server (the \
                  URL's user needs the right to create databases): {}",
-                redact_text(&e.to_string())
+                redact(&e.to_string())
             )
         })?;
     Ok(())
@@ -225,7 +225,7 @@ pub async fn drop_database(target: &DatabaseConnection, name: &str) -> anyhow::R
     outcome.map_err(|e| {
         anyhow::anyhow!(
             "cannot drop the scratch database `{name}`; drop it by hand: {}",
-            redact_text(&e.to_string())
+            redact(&e.to_string())
         )
     })?;
     tracing::info!(database = %name, "scratch database dropped");

@@ -45,7 +45,7 @@ fn backend_of_url(url: &str) -> anyhow::Result<DbBackend> {
     parse_backend(scheme).map_err(|_| {
         anyhow::anyhow!(
             "cannot tell the backend of `{}`: pass --backend postgres, mysql or sqlite",
-            crate::config::redact_url(url)
+            crate::redact::redact_url(url)
         )
     })
 }

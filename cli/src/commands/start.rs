@@ -1,6 +1,8 @@
 //! `db-migrate start [--on-pending apply|fail|warn] -- COMMAND ARGS...`: wait
 //! for the database, handle pending migrations, then replace this process with
-//! the application (same PID, same environment, signals go to it).
+//! the application (same PID, signals go to it). The application gets exactly
+//! the environment `start` was given: the URL from `-u` or `.env` reaches it only
+//! with `--export-database-url` (`.env` is never loaded into the environment).
 
 use std::os::unix::process::CommandExt;
 use std::process::ExitCode;
@@ -11,8 +13,8 @@ use schema_diff::startup::{OnPending, StartupOptions, migrate_on_startup};
 
 use super::Context;
 use crate::args::StartArgs;
-use crate::config::redact_text;
 use crate::ops::BackupRequest;
+use crate::redact::redact;
 
 /// Runs `db-migrate start`; returns only on error (success replaces the process).
 pub async fn run(ctx: &Context<'_>, args: &StartArgs) -> anyhow::Result<ExitCode> {
@@ -30,9 +32,12 @@ pub async fn run(ctx: &Context<'_>, args: &StartArgs) -> anyhow::Result<ExitCode
     std::io::stdout().flush().ok();
     std::io::stderr().flush().ok();
     // Only returns when the program could not be started.
-    let error = std::process::Command::new(program)
-        .args(program_args)
-        .exec();
+    let mut command = std::process::Command::new(program);
+    command.args(program_args);
+    if args.export_database_url {
+        command.env("DATABASE_URL", &ctx.url);
+    }
+    let error = command.exec();
     Err(error).with_context(|| format!("cannot start `{}`", program.to_string_lossy()))
 }
 
@@ -46,12 +51,12 @@ async fn prepare(
     if args.backup && args.on_pending == OnPending::Apply {
         let pending = ctx.runner().status(db).await?.pending;
         if pending.is_empty() {
-            eprintln!("nothing pending: no backup taken");
+            errln!("nothing pending: no backup taken");
         } else {
             let url = crate::config::validate_url(&ctx.url)?;
             let created =
                 crate::ops::create(db, &url, &ctx.runner(), &BackupRequest::default()).await?;
-            eprintln!("backup: {}", crate::output::relative(&created.file));
+            errln!("backup: {}", crate::output::relative(&created.file));
         }
     }
     let options = StartupOptions {
@@ -60,17 +65,17 @@ async fn prepare(
     };
     let report = migrate_on_startup(db, (ctx.project.migrations)(), options).await?;
     for r in &report.applied {
-        eprintln!("applied {} ({} ms)", r.version, r.duration.as_millis());
+        errln!("applied {} ({} ms)", r.version, r.duration.as_millis());
     }
     if !report.pending.is_empty() {
-        eprintln!(
+        errln!(
             "warning: {} migration(s) pending, starting anyway: {}",
             report.pending.len(),
             report.pending.join(", ")
         );
     }
     for w in &report.warnings {
-        eprintln!("warning: {}", redact_text(w));
+        errln!("warning: {}", redact(w));
     }
     Ok(())
 }

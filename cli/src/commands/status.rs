@@ -19,7 +19,7 @@ pub async fn run(ctx: &Context<'_>) -> anyhow::Result<ExitCode> {
                     "version": row.version,
                     "state": row.state.as_str(),
                     "started_at": schema_diff::runner::format_unix(row.started_at),
-                    "error": row.error.as_deref().map(crate::config::redact_text),
+                    "error": row.error.as_deref().map(crate::redact::redact),
                 })
             })
             .collect();
@@ -54,7 +54,7 @@ pub async fn run(ctx: &Context<'_>) -> anyhow::Result<ExitCode> {
             );
             for row in &status.dirty {
                 let message = schema_diff::runner::dirty_message(row, backend);
-                outln!("  {}", crate::config::redact_text(&message));
+                outln!("  {}", crate::redact::redact(&message));
             }
             // A `started` row may belong to a run that is still going.
             if let Some(who) = schema_diff::runner::lock::holder(&db).await? {

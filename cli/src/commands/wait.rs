@@ -7,7 +7,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::Context;
-use crate::config::{redact_text, validate_url};
+use crate::config::validate_url;
+use crate::redact::redact;
 
 /// Runs `db-migrate wait`.
 pub async fn run(ctx: &Context<'_>, timeout: u64) -> anyhow::Result<ExitCode> {
@@ -30,7 +31,7 @@ pub async fn wait_for(ctx: &Context<'_>, timeout: u64) -> anyhow::Result<String>
         if attempt == 1 {
             errln!(
                 "waiting for the database at {target} (up to {timeout} s): {}",
-                redact_text(error)
+                redact(error)
             );
         }
     };

@@ -13,7 +13,7 @@ use sea_orm::sqlx::{AssertSqlSafe, Connection as _, raw_sql};
 use sea_orm::{DatabaseConnection, DbBackend};
 
 use super::scan::{PgLine, PgLines};
-use crate::config::redact_text;
+use crate::redact::redact as redact_text;
 
 /// How much `COPY` data is sent at a time.
 const COPY_CHUNK: usize = 1 << 20;

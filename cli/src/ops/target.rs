@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 
 use anyhow::{Context, bail};
 
-use crate::config::{redact_text, redact_url};
+use crate::redact::{redact, redact_url};
 
 /// The backend a backup file or a database belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -124,7 +124,13 @@ impl Target {
             .trim_end_matches(']')
             .to_owned();
         let user = Some(decode(parsed.username())).filter(|u| !u.is_empty());
-        let password = parsed.password().map(decode);
+        // The drivers also take the password as a query parameter.
+        let password = parsed.password().map(decode).or_else(|| {
+            parsed
+                .query_pairs()
+                .find(|(k, _)| k == "password")
+                .map(|(_, v)| v.into_owned())
+        });
         let sslmode = parsed
             .query_pairs()
             .find(|(k, _)| k == "sslmode" || k == "ssl-mode")
@@ -288,7 +294,7 @@ pub async fn run_tool(
                     .collect();
                 let tail = lines[lines.len().saturating_sub(3)..].join(" / ");
                 let tail = if tail.is_empty() { "no message" } else { &tail };
-                bail!("{program} failed ({}): {}", out.status, redact_text(tail));
+                bail!("{program} failed ({}): {}", out.status, redact(tail));
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 last_missing = Some(*program);

@@ -9,7 +9,15 @@
 //! # }
 //! ```
 //!
-//! The body is the [`HealthReport`] as JSON. Status codes: `ok` → 200, `error`
+//! The endpoint is meant for probes and load balancers, so it answers anyone and
+//! tells them nothing about the database: the body is a [`PublicHealthReport`](super::PublicHealthReport)
+//! (status, versions, and a stable [`HealthErrorKind`] code such as
+//! `unreachable` or `migration_failed`), never the database's own messages,
+//! which can quote stored values (`Duplicate entry 'ceo@corp.example'`) or
+//! host names. Those details go to the application's log (`tracing`, target
+//! `schema_diff::health`) at `warn` for `error` and `info` for `degraded`.
+//!
+//! Status codes: `ok` → 200, `error`
 //! → 503, `degraded` (migrations pending) → 200 by default, so that a pod whose
 //! database is behind (a migration job still running, or a rolling deploy) is
 //! not killed or taken out of service by its probe; the body says `degraded`.
@@ -26,7 +34,7 @@ use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigrationTrait;
 
-use super::{DEFAULT_TIMEOUT, HealthReport, HealthStatus, check_with};
+use super::{DEFAULT_TIMEOUT, HealthErrorKind, HealthReport, HealthStatus, check_with};
 use crate::runner::Runner;
 
 /// How the endpoint answers.
@@ -81,10 +89,33 @@ where
                 let (db, migrations, options) = &*state;
                 let runner = Runner::new(migrations());
                 let report: HealthReport = check_with(db, &runner, options.timeout).await;
-                (options.status_code(report.status), Json(report))
+                log(&report);
+                (options.status_code(report.status), Json(report.public()))
             }
         }),
     )
+}
+
+/// The details the body leaves out, for the operator's log.
+fn log(report: &HealthReport) {
+    let kind = report.error.map(HealthErrorKind::as_str).unwrap_or("none");
+    match report.status {
+        HealthStatus::Ok => {}
+        HealthStatus::Degraded => tracing::info!(
+            target: "schema_diff::health",
+            status = %report.status,
+            error = kind,
+            problems = ?report.problems,
+            "health check degraded"
+        ),
+        HealthStatus::Error => tracing::warn!(
+            target: "schema_diff::health",
+            status = %report.status,
+            error = kind,
+            problems = ?report.problems,
+            "health check failed"
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -111,6 +111,16 @@ pub async fn unreachable() -> DatabaseConnection {
     Database::connect(options).await.expect("a lazy pool")
 }
 
+/// Runs `sql` on the scratch database.
+pub async fn exec(scratch: &Scratch, sql: &str) {
+    use sea_orm::ConnectionTrait;
+    scratch
+        .db
+        .execute_unprepared(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
 /// Runs `body` on a fresh scratch database of every backend, dropping the
 /// database afterwards even when `body` panics.
 pub fn on_every_backend<F>(label: &str, body: F)
