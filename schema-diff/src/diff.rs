@@ -22,7 +22,7 @@ mod enums;
 mod keys;
 mod rebuild;
 mod renames;
-mod sqlite_rules;
+pub(crate) mod sqlite_rules;
 mod tables;
 
 #[cfg(test)]

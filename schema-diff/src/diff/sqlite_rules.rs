@@ -182,7 +182,7 @@ fn drop_needs_rebuild(table: &str, column: &Column, catalog: &Catalog) -> bool {
 }
 
 /// Whether SQL expression `expr` names identifier `name` as a whole word.
-pub(super) fn mentions(expr: &str, name: &str) -> bool {
+pub(crate) fn mentions(expr: &str, name: &str) -> bool {
     if name.is_empty() {
         return false;
     }

@@ -30,6 +30,7 @@
 
 mod preflight;
 mod rules;
+mod unfit;
 mod widening;
 
 #[cfg(test)]

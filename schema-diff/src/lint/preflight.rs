@@ -1,8 +1,9 @@
 //! The data-aware preflight: counting queries for the hazards that fail on some rows.
 
 use sea_orm::{ConnectionTrait, DbErr};
-use sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Query, SelectStatement};
+use sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, Func, Query, SelectStatement};
 
+use super::unfit::Unfit;
 use super::{Hazard, LintOptions, Severity, rules};
 use crate::Change;
 
@@ -34,6 +35,16 @@ pub(super) enum Check {
         /// `unique index users_email_key`, `the new primary key`.
         what: String,
         skip_nulls: bool,
+    },
+    /// `DL003`: rows whose value does not fit the column's new, narrower type.
+    DoesNotFit {
+        table: String,
+        db_table: String,
+        column: String,
+        db_column: String,
+        /// The new type, as the change list labels it.
+        new_type: String,
+        unfit: Unfit,
     },
     /// `DF004`: rows whose (all non-NULL) `columns` match no row of the referenced
     /// table; `db_target` is `None` when the migration creates that table (every
@@ -124,9 +135,9 @@ impl Check {
     /// What is checked, for error messages: `users.name`.
     fn subject(&self) -> String {
         match self {
-            Check::Rows { table, column, .. } | Check::Nulls { table, column, .. } => {
-                format!("{table}.{column}")
-            }
+            Check::Rows { table, column, .. }
+            | Check::Nulls { table, column, .. }
+            | Check::DoesNotFit { table, column, .. } => format!("{table}.{column}"),
             Check::Duplicates { table, columns, .. } | Check::Orphans { table, columns, .. } => {
                 format!("{table} ({})", columns.join(", "))
             }
@@ -149,6 +160,16 @@ impl Check {
                 query
                     .from(ident(db_table))
                     .and_where(Expr::col(ident(db_column)).is_null());
+            }
+            Check::DoesNotFit {
+                db_table,
+                db_column,
+                unfit,
+                ..
+            } => {
+                query
+                    .from(ident(db_table))
+                    .cond_where(does_not_fit(db_column, unfit));
             }
             Check::Duplicates {
                 db_table,
@@ -206,6 +227,15 @@ impl Check {
             Check::Nulls { table, column, .. } => {
                 format!("{of} of {table} {verb} NULL in {column}: SET NOT NULL will fail")
             }
+            Check::DoesNotFit {
+                table,
+                column,
+                new_type,
+                ..
+            } => format!(
+                "{of} of {table} {verb} a value in {column} that does not fit {new_type}: \
+                 the type change will fail (it never truncates)"
+            ),
             Check::Duplicates {
                 table,
                 columns,
@@ -228,5 +258,26 @@ impl Check {
                 columns.join(", ")
             ),
         }
+    }
+}
+
+/// The rows of `column` that a narrower type cannot hold.
+fn does_not_fit(column: &str, unfit: &Unfit) -> Condition {
+    let col = || Expr::col(ident(column));
+    match unfit {
+        Unfit::Length(n) => Condition::all().add(Expr::expr(Func::char_length(col())).gt(*n)),
+        Unfit::Range { min, max } => Condition::any()
+            .add(col().lt(Expr::cust(min.to_string())))
+            .add(col().gt(Expr::cust(max.to_string()))),
+        Unfit::Decimal {
+            integer_digits,
+            scale,
+        } => {
+            let limit = format!("1{}", "0".repeat(*integer_digits as usize));
+            Condition::any()
+                .add(Expr::expr(Func::abs(col())).gte(Expr::cust(limit)))
+                .add(col().ne(Expr::expr(Func::round_with_precision(col(), *scale))))
+        }
+        Unfit::Values(values) => Condition::all().add(col().is_in(values.iter().cloned())),
     }
 }

@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::preflight::Check;
+use super::unfit::unfit;
 use super::{Hazard, LintOptions, Severity, is_widening};
 use crate::change::type_label;
 use crate::ir::{Column, ColumnType, DefaultValue, EnumType, ForeignKey, Index, Table};
@@ -243,7 +244,19 @@ impl<'a> Walk<'a> {
                     "changing {table}.{column} from {a} to {b} narrows the type: existing \
                      values may be truncated or rejected"
                 );
-                self.push("DL003", Severity::Danger, Some(table), message);
+                let check = unfit(&from.ty, &to.ty)
+                    .filter(|_| self.existing(table))
+                    .and_then(|unfit| {
+                        Some(Check::DoesNotFit {
+                            table: table.to_owned(),
+                            db_table: self.names.table_before(table),
+                            column: column.clone(),
+                            db_column: self.names.column_before(table, column)?,
+                            new_type: b.clone(),
+                            unfit,
+                        })
+                    });
+                self.push_checked("DL003", Severity::Danger, Some(table), message, check);
             }
             if self.existing(table) {
                 let message = format!(

@@ -16,6 +16,7 @@
 //!
 //! [`crate::statements::apply`] calls the same helpers, so both paths stay alike.
 
+mod sqlite_attached;
 mod sqlite_rebuild;
 
 pub use sqlite_rebuild::{SQLITE_REBUILD_PREFIX, rebuild_sqlite_table};

@@ -5,10 +5,11 @@ use sea_orm::{
 };
 use sea_orm_migration::SchemaManager;
 use sea_query::{
-    Alias, ColumnType as SeaType, IndexCreateStatement, StringLen, TableCreateStatement, TableName,
-    TableRef,
+    Alias, ColumnType as SeaType, Expr, IndexCreateStatement, StringLen, TableCreateStatement,
+    TableName, TableRef,
 };
 
+use super::sqlite_attached::Attached;
 use super::{exec, join_quoted, quote, quoted_list};
 
 /// The prefix of the temporary table a SQLite rebuild creates: `__db_migrate_new_<table>`.
@@ -41,9 +42,12 @@ pub const SQLITE_REBUILD_PREFIX: &str = "__db_migrate_new_";
 /// and some table references this one (itself included), this returns an error instead
 /// of touching anything.
 ///
-/// Triggers on the table are dropped with it and not recreated. Views are kept: the
+/// What the IR does not model is kept: the CHECK constraints of the old `CREATE TABLE`
+/// are added to the new one, triggers and partial or expression indexes are recreated
+/// from their SQL, and views that read the table must still work afterwards (the
 /// rename runs with `PRAGMA legacy_alter_table = ON` so that SQLite does not reject
-/// views that referenced the old table while it was gone.
+/// them while the table is gone). When one of those uses a column the rebuild drops,
+/// or a view breaks, nothing is changed and the error names it.
 pub async fn rebuild_sqlite_table(
     manager: &SchemaManager<'_>,
     table: TableCreateStatement,
@@ -89,7 +93,23 @@ async fn rebuild_in(
         )));
     }
 
-    refuse_values_that_do_not_fit(txn, name, &table, copy_columns).await?;
+    let old_columns = declared_columns(txn, name).await?;
+    refuse_values_that_do_not_fit(txn, name, &old_columns, &table, copy_columns).await?;
+    let attached = Attached::read(txn, name).await?;
+    let new_columns: Vec<String> = table
+        .get_columns()
+        .iter()
+        .map(|c| c.get_column_name())
+        .collect();
+    let dropped: Vec<String> = old_columns
+        .iter()
+        .map(|(column, _)| column.clone())
+        .filter(|column| !new_columns.contains(column))
+        .collect();
+    attached.refuse_dropped_columns(name, &dropped)?;
+    for check in &attached.checks {
+        table.check(Expr::cust(check.clone()));
+    }
     let temp = format!("{SQLITE_REBUILD_PREFIX}{name}");
     exec(txn, &format!("DROP TABLE IF EXISTS {}", quote(&temp))).await?;
     table.table(Alias::new(&temp));
@@ -113,6 +133,7 @@ async fn rebuild_in(
     for index in indexes {
         txn.execute(index).await?;
     }
+    attached.restore(txn, name).await?;
 
     let mut checked = vec![name.to_owned()];
     checked.extend(referencing.into_iter().filter(|t| t != name));
@@ -141,24 +162,21 @@ async fn rebuild_in(
 async fn refuse_values_that_do_not_fit(
     txn: &DatabaseTransaction,
     name: &str,
+    old_columns: &[(String, String)],
     table: &TableCreateStatement,
     copy_columns: &[&str],
 ) -> Result<(), DbErr> {
-    let sql = "SELECT name, type FROM pragma_table_info(?)";
-    let stmt = Statement::from_sql_and_values(DbBackend::Sqlite, sql, [Value::from(name)]);
-    let mut old_lengths = std::collections::HashMap::new();
-    for row in txn.query_all_raw(stmt).await? {
-        let column: String = row.try_get_by_index(0)?;
-        let declared: String = row.try_get_by_index(1)?;
-        old_lengths.insert(column, declared_length(&declared));
-    }
+    let old_lengths: std::collections::HashMap<&str, Option<u32>> = old_columns
+        .iter()
+        .map(|(column, declared)| (column.as_str(), declared_length(declared)))
+        .collect();
     for def in table.get_columns() {
         let column = def.get_column_name();
         let new_length = match def.get_column_type() {
             Some(SeaType::String(StringLen::N(n))) | Some(SeaType::Char(Some(n))) => *n,
             _ => continue,
         };
-        let Some(old_length) = old_lengths.get(&column) else {
+        let Some(old_length) = old_lengths.get(column.as_str()) else {
             continue;
         };
         let narrowed = old_length.is_none_or(|old| old > new_length);
@@ -182,6 +200,20 @@ async fn refuse_values_that_do_not_fit(
         }
     }
     Ok(())
+}
+
+/// The columns of `table` with their declared types, in order.
+async fn declared_columns(
+    txn: &DatabaseTransaction,
+    table: &str,
+) -> Result<Vec<(String, String)>, DbErr> {
+    let sql = "SELECT name, type FROM pragma_table_info(?)";
+    let stmt = Statement::from_sql_and_values(DbBackend::Sqlite, sql, [Value::from(table)]);
+    txn.query_all_raw(stmt)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?)))
+        .collect()
 }
 
 /// The length in a declared type such as `varchar(50)` or `character(3)`; `None`

@@ -436,8 +436,9 @@ fn plan_alter_enum(from: &EnumType, to: &EnumType) -> Vec<Node> {
 
 fn plan_rebuild(from: &Table, to: &Table, changes: &[Change], nodes: &mut Vec<Node>) {
     let mut sqlite = vec![Node::Comment(format!(
-        "SQLite cannot ALTER `{}` this way: the table is rebuilt, keeping its rows and \
-         indexes. Runs with foreign keys off (db-migrate upgrade sees to that).",
+        "SQLite cannot ALTER `{}` this way: the table is rebuilt, keeping its rows, \
+         indexes, CHECK constraints and triggers. Runs with foreign keys off (db-migrate \
+         upgrade sees to that).",
         to.name
     ))];
     // The differ keeps renames out of a rebuild (they run natively before it, and
@@ -493,8 +494,12 @@ fn plan_rebuild(from: &Table, to: &Table, changes: &[Change], nodes: &mut Vec<No
         })
         .map(|c| c.name.clone())
         .collect();
+    // The rebuild carries over the CHECK constraints the live table has (the IR does
+    // not read them on SQLite); ones in the IR may be another backend's SQL.
+    let mut rebuilt = to.clone();
+    rebuilt.checks.clear();
     sqlite.push(Node::Op(Op::RebuildSqlite {
-        table: to.clone(),
+        table: rebuilt,
         copy_columns,
     }));
     let mut otherwise = Vec::new();
