@@ -282,6 +282,9 @@ async fn run(manager: &SchemaManager<'_>, op: &Op) -> Result<(), DbErr> {
             let columns: Vec<&str> = index.columns.iter().map(String::as_str).collect();
             runtime::add_unique_constraint(manager, table, &index.name, &columns).await
         }
+        Op::KeepForeignKeyIndexes { table, name } => {
+            runtime::keep_foreign_key_indexes(manager, table, name).await
+        }
         Op::DropUnique { table, name } => {
             runtime::drop_unique_constraint(manager, table, name).await
         }
@@ -397,6 +400,12 @@ fn op_sql(op: &Op, dialect: Dialect) -> Vec<String> {
             "-- runtime::add_unique_constraint({table}, {}, {:?})",
             index.name, index.columns
         )),
+        Op::KeepForeignKeyIndexes { table, name } => match dialect {
+            Dialect::MySql => one(format!(
+                "-- runtime::keep_foreign_key_indexes({table}, {name})"
+            )),
+            _ => Vec::new(),
+        },
         Op::DropUnique { table, name } => one(format!(
             "-- runtime::drop_unique_constraint({table}, {name})"
         )),

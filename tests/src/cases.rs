@@ -388,6 +388,32 @@ pub fn all() -> Vec<Case> {
             vec![SEED_USERS],
             vec!["create_table"],
         ),
+        case(
+            // MySQL drops the index it made for a foreign key once another index
+            // can serve the key, and refuses to drop the last one: the index under
+            // the key is replaced create-first in both directions.
+            "replace_foreign_key_index_with_composite_unique",
+            schema(vec![
+                users(),
+                posts().index("posts_user_id_idx", &["user_id"]),
+            ]),
+            schema(vec![
+                users(),
+                posts().unique_index("posts_user_id_title_key", &["user_id", "title"]),
+            ]),
+            vec![SEED_USERS, SEED_POSTS],
+            vec!["create_index", "drop_index"],
+        ),
+        case(
+            "unique_under_foreign_key_replaced_by_plain_index",
+            schema(vec![
+                users(),
+                posts().unique_index("posts_user_id_title_key", &["user_id", "title"]),
+            ]),
+            schema(vec![users(), posts().index("posts_title_idx", &["title"])]),
+            vec![SEED_USERS, SEED_POSTS],
+            vec!["create_index", "drop_index"],
+        ),
     ]
 }
 

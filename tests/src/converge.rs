@@ -136,6 +136,18 @@ async fn check(case: &Case, scratch: &Scratch) -> Result<(), String> {
     let rows_back = snapshot(db, &case.a).await?;
     compare_rows(&case.a, &case.b, &rows_a, &rows_back, true)
         .map_err(|e| format!("after down: {e}"))?;
+
+    runner
+        .downgrade(db, &DowngradeTarget::Base, |_| {})
+        .await
+        .map_err(|e| format!("downgrading to base: {e}"))?;
+    let left = changes_to(db, &Schema::default()).await?;
+    if !left.is_empty() {
+        return Err(format!(
+            "after downgrading to base the database is not empty:{}",
+            describe(&left)
+        ));
+    }
     Ok(())
 }
 

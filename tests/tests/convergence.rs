@@ -71,4 +71,6 @@ cases!(
     drop_child_and_parent_tables,
     add_column_with_foreign_key,
     many_types_table_created,
+    replace_foreign_key_index_with_composite_unique,
+    unique_under_foreign_key_replaced_by_plain_index,
 );

@@ -142,6 +142,9 @@ fn op_tokens(ctx: &mut Ctx, op: &Op) -> TokenStream {
                 quote! { #table, #name, &[#(#columns),*] },
             )
         }
+        Op::KeepForeignKeyIndexes { table, name } => {
+            helper(ctx, "keep_foreign_key_indexes", quote! { #table, #name })
+        }
         Op::DropUnique { table, name } => {
             helper(ctx, "drop_unique_constraint", quote! { #table, #name })
         }

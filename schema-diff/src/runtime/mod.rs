@@ -12,6 +12,7 @@
 //!   unique constraint on an existing table;
 //! - [`recreate_postgres_enum`]: PostgreSQL cannot drop or reorder enum values;
 //! - [`drop_foreign_key`]: MySQL leaves the index it made for a foreign key behind;
+//! - [`keep_foreign_key_indexes`]: MySQL refuses to drop the last index under a key;
 //! - [`alter_mysql_enum_columns`]: MySQL keeps enum values in each column.
 //!
 //! [`crate::statements::apply`] calls the same helpers, so both paths stay alike.
@@ -132,6 +133,73 @@ pub async fn add_unique_constraint(
     exec(manager.get_connection(), &sql).await
 }
 
+/// MySQL/MariaDB refuse to drop the last index a foreign key can use (error 1553),
+/// and drop on their own the index they made for a key once another one can serve
+/// it. Before `index` of `table` is dropped, every foreign key of `table` whose
+/// columns lead `index` and that no other index serves gets an index of its own,
+/// named after the key as MySQL names the one it makes. Does nothing on other
+/// backends.
+pub async fn keep_foreign_key_indexes(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    index: &str,
+) -> Result<(), DbErr> {
+    if manager.get_database_backend() != DbBackend::MySql {
+        return Ok(());
+    }
+    let conn = manager.get_connection();
+    let named_columns = |sql: &'static str| async move {
+        let stmt = Statement::from_sql_and_values(DbBackend::MySql, sql, [Value::from(table)]);
+        let mut by_name: Vec<(String, Vec<String>)> = Vec::new();
+        for row in conn.query_all_raw(stmt).await? {
+            let name: String = row.try_get_by_index(0)?;
+            let column: String = row.try_get_by_index(1)?;
+            match by_name.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, columns)) => columns.push(column),
+                None => by_name.push((name, vec![column])),
+            }
+        }
+        Ok::<_, DbErr>(by_name)
+    };
+    let indexes = named_columns(
+        "SELECT CAST(INDEX_NAME AS CHAR), CAST(COLUMN_NAME AS CHAR) \
+         FROM information_schema.STATISTICS \
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY INDEX_NAME, SEQ_IN_INDEX",
+    )
+    .await?;
+    let foreign_keys = named_columns(
+        "SELECT CAST(CONSTRAINT_NAME AS CHAR), CAST(COLUMN_NAME AS CHAR) \
+         FROM information_schema.KEY_COLUMN_USAGE \
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? \
+         AND REFERENCED_TABLE_NAME IS NOT NULL ORDER BY CONSTRAINT_NAME, ORDINAL_POSITION",
+    )
+    .await?;
+    let Some((_, dropped)) = indexes.iter().find(|(name, _)| name == index) else {
+        return Ok(());
+    };
+    let serves = |columns: &[String], key: &[String]| columns.starts_with(key);
+    for (key_name, key_columns) in &foreign_keys {
+        let needs_one = serves(dropped, key_columns)
+            && !indexes
+                .iter()
+                .any(|(name, columns)| name != index && serves(columns, key_columns));
+        if needs_one && key_name != index {
+            let sql = format!(
+                "CREATE INDEX {} ON {} ({})",
+                quote_mysql(key_name),
+                quote_mysql(table),
+                key_columns
+                    .iter()
+                    .map(|c| quote_mysql(c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            exec(conn, &sql).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Drops the unique constraint `name` from `table`: `DROP CONSTRAINT` on PostgreSQL,
 /// `DROP INDEX` on MySQL (a unique constraint is an index there) and on SQLite (which
 /// refuses when the index belongs to a constraint declared in `CREATE TABLE`; that
@@ -141,6 +209,7 @@ pub async fn drop_unique_constraint(
     table: &str,
     name: &str,
 ) -> Result<(), DbErr> {
+    keep_foreign_key_indexes(manager, table, name).await?;
     let sql = match manager.get_database_backend() {
         DbBackend::MySql => format!(
             "ALTER TABLE {} DROP INDEX {}",

@@ -81,6 +81,12 @@ pub(crate) enum Op {
         table: String,
         name: String,
     },
+    /// `runtime::keep_foreign_key_indexes`, before a `DropIndex`: MySQL refuses to
+    /// drop the last index a foreign key can use.
+    KeepForeignKeyIndexes {
+        table: String,
+        name: String,
+    },
     /// A unique constraint on an existing table (`runtime::add_unique_constraint`).
     AddUnique {
         table: String,
@@ -258,11 +264,15 @@ fn plan_change(change: &Change, nodes: &mut Vec<Node>, nested: bool) {
         }
         Change::DropIndex { table, index } => {
             let (table, name) = (table.clone(), index.name.clone());
-            nodes.push(op(if is_unique_constraint(index) {
-                Op::DropUnique { table, name }
+            if is_unique_constraint(index) {
+                nodes.push(op(Op::DropUnique { table, name }));
             } else {
-                Op::DropIndex { table, name }
-            }));
+                nodes.push(op(Op::KeepForeignKeyIndexes {
+                    table: table.clone(),
+                    name: name.clone(),
+                }));
+                nodes.push(op(Op::DropIndex { table, name }));
+            }
         }
         Change::AddForeignKey { table, foreign_key } => nodes.push(op(Op::AddForeignKey {
             table: table.clone(),
