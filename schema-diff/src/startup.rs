@@ -182,7 +182,10 @@ pub async fn wait_for_database_with(
     mut on_retry: impl FnMut(u32, &str),
 ) -> Result<u32, StartupError> {
     let start = Instant::now();
-    let deadline = start + timeout;
+    // A timeout too large to add is as good as forever (about a century).
+    let deadline = start
+        .checked_add(timeout)
+        .unwrap_or_else(|| start + Duration::from_secs(100 * 365 * 86_400));
     let mut backoff = Duration::from_millis(100);
     let mut attempts = 0u32;
     let target = describe_target(url);
