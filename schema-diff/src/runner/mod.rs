@@ -36,7 +36,9 @@ use lock::Lock;
 pub use execute::migration_checksum;
 pub use history::{AppliedMigration, HISTORY_TABLE};
 pub use lock::DEFAULT_LOCK_TIMEOUT;
-pub use recovery::{dirty_message, format_unix};
+pub use recovery::{
+    dirty_message, format_unix, in_progress_message, is_in_progress, unfinished_message,
+};
 pub use repair::{Resolution, Resolved, Stamped};
 pub use target::{DowngradeTarget, StampTarget, UpgradeTarget, resolve};
 
@@ -166,6 +168,27 @@ pub struct Status {
     /// Migrations that started or failed outside a transaction and did not
     /// finish: part of them may have run. Runs refuse while there are any.
     pub dirty: Vec<CompanionRow>,
+    /// Who holds the migration lock, read by [`Runner::status`] when a dirty
+    /// row is `started` or `rolling_back` (PostgreSQL, MySQL/MariaDB): such a
+    /// row is then a migration in progress ([`is_in_progress`]), not a failure.
+    pub lock_holder: Option<String>,
+}
+
+impl Status {
+    /// The dirty rows that are not migrations in progress under a live lock:
+    /// these need repairing.
+    pub fn needs_repair(&self) -> impl Iterator<Item = &CompanionRow> {
+        self.dirty
+            .iter()
+            .filter(|row| !is_in_progress(row, self.lock_holder.as_deref()))
+    }
+
+    /// The dirty rows that a live run is applying or rolling back right now.
+    pub fn in_progress(&self) -> impl Iterator<Item = &CompanionRow> {
+        self.dirty
+            .iter()
+            .filter(|row| is_in_progress(row, self.lock_holder.as_deref()))
+    }
 }
 
 /// One migration run by [`Runner::upgrade`] or [`Runner::downgrade`].
@@ -238,9 +261,21 @@ impl Runner {
             .map(|m| m.as_ref())
     }
 
-    /// Reads the history without changing anything (not even creating the tables).
+    /// Reads the history without changing anything (not even creating the
+    /// tables). When a migration is `started` or `rolling_back`, also asks who
+    /// holds the migration lock ([`Status::lock_holder`]).
     pub async fn status(&self, db: &DatabaseConnection) -> Result<Status, RunError> {
-        self.status_on(db).await
+        let mut status = self.status_on(db).await?;
+        let unsettled = status.dirty.iter().any(|row| {
+            matches!(
+                row.state,
+                companion::MigrationState::Started | companion::MigrationState::RollingBack
+            )
+        });
+        if unsettled {
+            status.lock_holder = lock::holder(db).await?;
+        }
+        Ok(status)
     }
 
     async fn status_on(&self, db: &impl ConnectionTrait) -> Result<Status, RunError> {
@@ -281,6 +316,7 @@ impl Runner {
             pending,
             unknown,
             dirty,
+            lock_holder: None,
         })
     }
 
