@@ -2,6 +2,29 @@
 
 use clap::{Args, Parser, Subcommand};
 
+/// The longest wait any option accepts, in seconds: one week. Longer ones are
+/// refused at parsing rather than overflowing a deadline (or PostgreSQL's
+/// `lock_timeout`, whose limit is about 24 days).
+pub const MAX_SECONDS: u64 = 7 * 24 * 3600;
+
+/// A number of seconds, 0 to [`MAX_SECONDS`].
+fn seconds() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(0..=MAX_SECONDS)
+}
+
+/// A migration target: not empty (an unset shell variable must not match every
+/// version as a prefix).
+fn target(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() {
+        return Err(
+            "a target cannot be empty: give a version (its full name or a unique \
+                    prefix), `head`, `base` or a step count"
+                .into(),
+        );
+    }
+    Ok(value.to_owned())
+}
+
 /// Schema migrations for SeaORM: autogenerate from entities, apply, roll back.
 #[derive(Debug, Parser)]
 #[command(name = "db-migrate", version, about, propagate_version = true)]
@@ -45,7 +68,7 @@ pub enum Command {
     /// Apply pending migrations: up to `head` (default), a VERSION, or `+N` steps.
     Upgrade {
         /// `head`, `+N` (the next N), or a version: its full name or a unique prefix.
-        #[arg(default_value = "head", allow_hyphen_values = true)]
+        #[arg(default_value = "head", allow_hyphen_values = true, value_parser = target)]
         target: String,
         /// Print the SQL each migration would send on this database; change nothing.
         #[arg(long)]
@@ -59,7 +82,7 @@ pub enum Command {
     /// Roll back migrations: `-N` steps (default -1), back to a VERSION (kept), or `base`.
     Downgrade {
         /// `-N` (the last N), `base` (everything), or a version that stays applied.
-        #[arg(default_value = "-1", allow_hyphen_values = true)]
+        #[arg(default_value = "-1", allow_hyphen_values = true, value_parser = target)]
         target: String,
         /// Print the SQL each migration would send on this database; change nothing.
         #[arg(long)]
@@ -76,7 +99,7 @@ pub enum Command {
     ))]
     Resolve {
         /// The version: its full name or a unique prefix.
-        #[arg(value_name = "VERSION")]
+        #[arg(value_name = "VERSION", value_parser = target)]
         migration: String,
         /// It is fully applied now: record it as applied.
         #[arg(long)]
@@ -91,6 +114,7 @@ pub enum Command {
     /// migration up to it recorded as applied, every later one removed.
     Stamp {
         /// A version (full name or unique prefix), `head`, or `base` (nothing applied).
+        #[arg(value_parser = target)]
         target: String,
         #[command(flatten)]
         lock: LockFlags,
@@ -114,7 +138,7 @@ pub enum Command {
     Sql {
         /// `FROM:TO` (versions, unique prefixes, `base`, `head`; default `base:head`),
         /// or one VERSION. FROM after TO prints the down SQL, newest first.
-        #[arg(default_value = "base:head")]
+        #[arg(default_value = "base:head", value_parser = target)]
         range: String,
         /// `postgres`, `mysql` or `sqlite` (default: the configured URL's scheme).
         #[arg(long, value_name = "BACKEND")]
@@ -158,7 +182,7 @@ pub enum Command {
     /// Wait until the database accepts connections (exit 1 on timeout).
     Wait {
         /// How long to keep trying, in seconds.
-        #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+        #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = seconds())]
         timeout: u64,
     },
     /// Wait for the database, handle pending migrations, then replace this process
@@ -167,7 +191,7 @@ pub enum Command {
     /// Migration health: ok (exit 0), degraded: migrations pending (2), error (1).
     Health {
         /// How long to wait for the database, in seconds.
-        #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+        #[arg(long, value_name = "SECONDS", default_value_t = 5, value_parser = seconds())]
         timeout: u64,
     },
 }
@@ -201,7 +225,7 @@ pub struct StartArgs {
     #[command(flatten)]
     pub lock: LockFlags,
     /// How long to wait for the database, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = seconds())]
     pub timeout: u64,
     /// Back up the database before applying pending migrations (policy apply).
     #[arg(long)]
@@ -220,7 +244,7 @@ pub struct StartArgs {
 #[derive(Debug, Args, Clone, Copy)]
 pub struct LockFlags {
     /// How long to wait for another run's migration lock, in seconds (0: do not wait).
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = seconds())]
     pub lock_timeout: u64,
 }
 

@@ -21,6 +21,7 @@ mod args;
 mod commands;
 mod config;
 mod connect;
+mod dir_lock;
 mod interrupt;
 mod naming;
 mod ops;

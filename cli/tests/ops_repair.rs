@@ -101,6 +101,7 @@ fn dirty_is_shown_refused_and_resolved(backend: Backend) {
             "state": "failed",
             "started_at": "1970-01-01T00:00:00Z",
             "error": "Table 'x' already exists",
+            "in_progress": false,
         }])
     );
     assert_eq!(status["pending"], json!([head]));

@@ -19,7 +19,7 @@ use std::time::Duration;
 use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigrationTrait;
 
-use crate::runner::{RunError, Runner, Status, dirty_message, format_unix};
+use crate::runner::{RunError, Runner, Status, dirty_message, format_unix, in_progress_message};
 
 /// How long [`check`] waits for the database before reporting an error.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -30,10 +30,12 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 pub enum HealthStatus {
     /// The database is at the code's head.
     Ok,
-    /// The database works but migrations are pending.
+    /// The database works but migrations are pending, or one is in progress
+    /// (started outside a transaction by a run that holds the migration lock).
     Degraded,
-    /// The database is unreachable, a migration is dirty (started or failed
-    /// outside a transaction), or the history names versions the code lacks.
+    /// The database is unreachable, a migration is dirty (failed, or started
+    /// outside a transaction with no run holding the lock), or the history
+    /// names versions the code lacks.
     Error,
 }
 
@@ -179,6 +181,9 @@ pub async fn check_with(
 pub fn report(status: Status, backend: sea_orm::DbBackend) -> HealthReport {
     let mut problems = blocking_problems(&status, backend);
     let error = !problems.is_empty();
+    let in_progress = in_progress_problems(&status);
+    let busy = !in_progress.is_empty();
+    problems.extend(in_progress);
     if !status.pending.is_empty() {
         problems.push(format!(
             "{} migration(s) pending: {}",
@@ -188,8 +193,10 @@ pub fn report(status: Status, backend: sea_orm::DbBackend) -> HealthReport {
     }
     let kind = if !status.unknown.is_empty() {
         Some(HealthErrorKind::UnknownVersions)
-    } else if let Some(row) = status.dirty.first() {
+    } else if let Some(row) = status.needs_repair().next() {
         Some(HealthErrorKind::of_dirty(row.state))
+    } else if busy {
+        Some(HealthErrorKind::InProgress)
     } else if !status.pending.is_empty() {
         Some(HealthErrorKind::Pending)
     } else {
@@ -197,7 +204,7 @@ pub fn report(status: Status, backend: sea_orm::DbBackend) -> HealthReport {
     };
     let verdict = if error {
         HealthStatus::Error
-    } else if status.pending.is_empty() {
+    } else if status.pending.is_empty() && !busy {
         HealthStatus::Ok
     } else {
         HealthStatus::Degraded
@@ -219,7 +226,19 @@ pub fn report(status: Status, backend: sea_orm::DbBackend) -> HealthReport {
     }
 }
 
-/// The problems that make the status `error`: unknown versions, dirty migrations.
+/// Migrations a live run is applying now, one sentence each: `degraded`.
+pub(crate) fn in_progress_problems(status: &Status) -> Vec<String> {
+    match &status.lock_holder {
+        Some(holder) => status
+            .in_progress()
+            .map(|row| one_line(&in_progress_message(row, holder)))
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// The problems that make the status `error`: unknown versions, dirty
+/// migrations (except those in progress under a live lock).
 pub(crate) fn blocking_problems(status: &Status, backend: sea_orm::DbBackend) -> Vec<String> {
     let mut problems = Vec::new();
     if !status.unknown.is_empty() {
@@ -228,7 +247,7 @@ pub(crate) fn blocking_problems(status: &Status, backend: sea_orm::DbBackend) ->
             status.unknown.join(", ")
         ));
     }
-    for row in &status.dirty {
+    for row in status.needs_repair() {
         problems.push(one_line(&dirty_message(row, backend)));
     }
     problems
@@ -260,6 +279,7 @@ mod tests {
             pending: pending.iter().map(|v| v.to_string()).collect(),
             unknown: Vec::new(),
             dirty: Vec::new(),
+            lock_holder: None,
         }
     }
 

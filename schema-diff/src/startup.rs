@@ -20,7 +20,7 @@ use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigrationTrait;
 
 use crate::runner::{
-    DEFAULT_LOCK_TIMEOUT, RunError, RunReport, Runner, UpgradeTarget, dirty_message,
+    DEFAULT_LOCK_TIMEOUT, RunError, RunReport, Runner, UpgradeTarget, unfinished_message,
 };
 
 /// What to do at start-up when migrations are pending.
@@ -140,7 +140,7 @@ pub async fn migrate_on_startup(
                 let messages = status
                     .dirty
                     .iter()
-                    .map(|row| dirty_message(row, backend))
+                    .map(|row| unfinished_message(row, status.lock_holder.as_deref(), backend))
                     .collect();
                 return Err(RunError::Dirty(messages).into());
             }
@@ -151,7 +151,8 @@ pub async fn migrate_on_startup(
         }
         OnPending::Warn => {
             let status = runner.status(db).await?;
-            let warnings = crate::health::blocking_problems(&status, db.get_database_backend());
+            let mut warnings = crate::health::blocking_problems(&status, db.get_database_backend());
+            warnings.extend(crate::health::in_progress_problems(&status));
             if !status.pending.is_empty() {
                 tracing::warn!(pending = %status.pending.join(", "), "migrations pending; starting anyway");
             }
@@ -182,7 +183,10 @@ pub async fn wait_for_database_with(
     mut on_retry: impl FnMut(u32, &str),
 ) -> Result<u32, StartupError> {
     let start = Instant::now();
-    let deadline = start + timeout;
+    // A timeout too large to add is as good as forever (about a century).
+    let deadline = start
+        .checked_add(timeout)
+        .unwrap_or_else(|| start + Duration::from_secs(100 * 365 * 86_400));
     let mut backoff = Duration::from_millis(100);
     let mut attempts = 0u32;
     let target = describe_target(url);

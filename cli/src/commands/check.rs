@@ -54,6 +54,9 @@ pub struct UnfinishedMigration {
     pub version: String,
     /// Its state in `db_migrate_history`: `started`, `failed` or `rolling_back`.
     pub state: String,
+    /// A run that holds the migration lock is applying (or rolling back) it
+    /// right now: it needs time, not repair.
+    pub in_progress: bool,
     /// What happened and how to recover, as `upgrade` says when it refuses.
     pub message: String,
 }

@@ -45,9 +45,20 @@ pub async fn run(ctx: &Context<'_>, description: &str) -> anyhow::Result<ExitCod
 
 /// Writes `text` as a new module named after `description` and registers it in
 /// `lib.rs`. Nothing is written when either step would fail.
+///
+/// The whole step holds the migration folder's lock ([`crate::dir_lock`]), so
+/// concurrent runs each see the modules written before them (and so pick a
+/// later name) and each register theirs; both files are written atomically.
 pub fn write_module(ctx: &Context<'_>, description: &str, text: &str) -> anyhow::Result<PathBuf> {
     let dir = ctx.migration_dir();
     let lib_path = dir.join("lib.rs");
+    if !lib_path.is_file() {
+        anyhow::bail!(
+            "cannot read {}: no such file (is --migration-dir the migration crate's src folder?)",
+            lib_path.display()
+        );
+    }
+    let _lock = crate::dir_lock::DirLock::acquire(&dir)?;
     let lib = std::fs::read_to_string(&lib_path)
         .with_context(|| format!("cannot read {}", lib_path.display()))?;
     // The compiled migrations, and the modules already in the folder: an `auto` or
@@ -60,10 +71,10 @@ pub fn write_module(ctx: &Context<'_>, description: &str, text: &str) -> anyhow:
     if path.exists() {
         anyhow::bail!("{} already exists", path.display());
     }
-    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-    if let Err(e) = std::fs::write(&lib_path, new_lib) {
+    crate::dir_lock::write_atomic(&path, text)?;
+    if let Err(e) = crate::dir_lock::write_atomic(&lib_path, &new_lib) {
         let _ = std::fs::remove_file(&path);
-        return Err(e).with_context(|| format!("cannot write {}", lib_path.display()));
+        return Err(e);
     }
     Ok(path)
 }

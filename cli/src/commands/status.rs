@@ -20,6 +20,10 @@ pub async fn run(ctx: &Context<'_>) -> anyhow::Result<ExitCode> {
                     "state": row.state.as_str(),
                     "started_at": schema_diff::runner::format_unix(row.started_at),
                     "error": row.error.as_deref().map(crate::redact::redact),
+                    "in_progress": schema_diff::runner::is_in_progress(
+                        row,
+                        status.lock_holder.as_deref()
+                    ),
                 })
             })
             .collect();
@@ -47,20 +51,28 @@ pub async fn run(ctx: &Context<'_>) -> anyhow::Result<ExitCode> {
                 outln!("  {v}");
             }
         }
-        if !status.dirty.is_empty() {
+        let in_progress: Vec<_> = status.in_progress().collect();
+        if let Some(holder) = &status.lock_holder {
+            for row in &in_progress {
+                let message = schema_diff::runner::in_progress_message(row, holder);
+                outln!("in progress: {}", crate::redact::redact(&message));
+            }
+        }
+        let broken: Vec<_> = status.needs_repair().collect();
+        if !broken.is_empty() {
             outln!(
                 "dirty ({}): upgrade and downgrade refuse until each is resolved:",
-                status.dirty.len()
+                broken.len()
             );
-            for row in &status.dirty {
+            for row in broken {
                 let message = schema_diff::runner::dirty_message(row, backend);
                 outln!("  {}", crate::redact::redact(&message));
             }
-            // A `started` row may belong to a run that is still going.
-            if let Some(who) = schema_diff::runner::lock::holder(&db).await? {
+            // A `failed` row next to a live run: that run may be resolving it.
+            if let Some(who) = &status.lock_holder {
                 outln!(
-                    "note: the migration lock is held now, by {who}: a run is in progress, \
-                     and a `started` row may be its own; check again when it has finished"
+                    "note: the migration lock is held now, by {who}: a run is in progress; \
+                     check again when it has finished"
                 );
             }
         }

@@ -3,7 +3,8 @@
 //! Problems: an applied migration edited since (its checksum in
 //! `db_migrate_history` is not the code's), applied versions the code does not
 //! have, pending migrations that come before an applied one, migrations left
-//! `started` or `failed`, pending migrations at all, and any difference between the
+//! `started` or `failed` (or in progress in a run that holds the migration
+//! lock), pending migrations at all, and any difference between the
 //! database's schema and the entities (types and defaults compared).
 
 use std::collections::{HashMap, HashSet};
@@ -11,7 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use schema_diff::runner::companion;
-use schema_diff::runner::{Runner, dirty_message, migration_checksum};
+use schema_diff::runner::{Runner, is_in_progress, migration_checksum, unfinished_message};
 use schema_diff::{Dialect, DiffOptions, Schema};
 use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigrationTrait;
@@ -55,10 +56,12 @@ pub(crate) async fn read_history(
     let mut unfinished = Vec::new();
     for row in &rows {
         if row.state.is_dirty() {
+            let holder = status.lock_holder.as_deref();
             unfinished.push(UnfinishedMigration {
                 version: row.version.clone(),
                 state: row.state.as_str().to_owned(),
-                message: dirty_message(row, backend),
+                in_progress: is_in_progress(row, holder),
+                message: unfinished_message(row, holder, backend),
             });
             continue;
         }

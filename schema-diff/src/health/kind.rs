@@ -26,6 +26,9 @@ pub enum HealthErrorKind {
     MigrationInterrupted,
     /// The history names migrations this code does not have.
     UnknownVersions,
+    /// A migration is being applied by a run that holds the lock (status
+    /// `degraded`).
+    InProgress,
     /// Migrations are pending (status `degraded`).
     Pending,
 }
@@ -41,6 +44,7 @@ impl HealthErrorKind {
             HealthErrorKind::MigrationFailed => "migration_failed",
             HealthErrorKind::MigrationInterrupted => "migration_interrupted",
             HealthErrorKind::UnknownVersions => "unknown_versions",
+            HealthErrorKind::InProgress => "in_progress",
             HealthErrorKind::Pending => "pending",
         }
     }
@@ -105,6 +109,7 @@ mod tests {
             HealthErrorKind::MigrationFailed,
             HealthErrorKind::MigrationInterrupted,
             HealthErrorKind::UnknownVersions,
+            HealthErrorKind::InProgress,
             HealthErrorKind::Pending,
         ] {
             let json = serde_json::to_value(kind).unwrap_or_default();

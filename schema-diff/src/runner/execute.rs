@@ -3,11 +3,27 @@
 
 use std::time::Instant;
 
-use sea_orm::{ConnectionTrait, DatabaseExecutor, DbBackend, DbErr, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseExecutor, DatabaseTransaction, DbBackend, DbErr, Statement,
+    TransactionTrait,
+};
 use sea_orm_migration::{MigrationTrait, SchemaManager};
 
 use super::companion::{self, CompanionRow, MigrationState};
-use super::{RunError, RunReport, history, recovery};
+use super::lock::{Lock, POSTGRES_RUN_KEY};
+use super::{LostAt, RunError, RunReport, history, recovery};
+
+/// Why a migration stopped: its own error, or the run's (a lost lock).
+enum Stop {
+    Db(DbErr),
+    Run(RunError),
+}
+
+impl From<DbErr> for Stop {
+    fn from(e: DbErr) -> Self {
+        Stop::Db(e)
+    }
+}
 
 /// Which way a migration runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,7 +64,12 @@ impl Record<'_> {
 ///   `use_transaction()` is false): the companion row says `started` (or
 ///   `rolling_back`) before it runs, and `failed` with the error if it fails;
 ///   the error then says how to recover.
+///
+/// The lock is verified again after the migration ran and before it is
+/// recorded; if it was lost, the transaction is rolled back (or, outside one,
+/// nothing is recorded) and the error is [`RunError::LockLost`].
 pub(super) async fn run_one(
+    lock: &Lock,
     exec: &DatabaseExecutor<'_>,
     migration: &dyn MigrationTrait,
     direction: Direction,
@@ -83,19 +104,32 @@ pub(super) async fn run_one(
         };
         companion::upsert(exec, &record.row(state, None)).await?;
     }
-    let result = if transactional {
+    let lost = |cause: String| {
+        let at = if tracked {
+            LostAt::Unrecorded(version)
+        } else {
+            LostAt::RolledBack(version)
+        };
+        Stop::Run(RunError::lock_lost(at, cause))
+    };
+    let result: Result<(), Stop> = if transactional {
         let txn = exec.begin().await?;
         let outcome = async {
+            if backend == DbBackend::Postgres {
+                wait_for_other_runs(&txn, version, direction).await?;
+            }
             let manager = SchemaManager::new(&txn);
             run(migration, direction, &manager).await?;
             if backend == DbBackend::Sqlite {
                 history::check_sqlite_foreign_keys(&txn).await?;
             }
-            write_record(&txn, direction, &record).await
+            lock.verify().await.map_err(lost)?;
+            write_record(&txn, direction, &record).await?;
+            Ok::<_, Stop>(())
         }
         .await;
         match outcome {
-            Ok(()) => txn.commit().await,
+            Ok(()) => txn.commit().await.map_err(Stop::Db),
             Err(e) => {
                 txn.rollback().await?;
                 Err(e)
@@ -104,18 +138,21 @@ pub(super) async fn run_one(
     } else {
         let manager = SchemaManager::new(reborrow(exec));
         match run(migration, direction, &manager).await {
-            Ok(()) => {
-                // Both history rows, or neither.
-                let txn = exec.begin().await?;
-                match write_record(&txn, direction, &record).await {
-                    Ok(()) => txn.commit().await,
-                    Err(e) => {
-                        txn.rollback().await?;
-                        Err(e)
+            Ok(()) => match lock.verify().await {
+                Err(cause) => Err(lost(cause)),
+                Ok(()) => {
+                    // Both history rows, or neither.
+                    let txn = exec.begin().await?;
+                    match write_record(&txn, direction, &record).await {
+                        Ok(()) => txn.commit().await.map_err(Stop::Db),
+                        Err(e) => {
+                            txn.rollback().await?;
+                            Err(Stop::Db(e))
+                        }
                     }
                 }
-            }
-            Err(e) => Err(e),
+            },
+            Err(e) => Err(Stop::Db(e)),
         }
     };
     match result {
@@ -123,7 +160,9 @@ pub(super) async fn run_one(
             version: version.to_owned(),
             duration: record.started.elapsed(),
         }),
-        Err(source) if tracked => {
+        // Without the lock nothing more is written: the row says what is true.
+        Err(Stop::Run(error)) => Err(error),
+        Err(Stop::Db(source)) if tracked => {
             let text = match direction {
                 Direction::Up => source.to_string(),
                 Direction::Down => format!("while rolling back: {source}"),
@@ -139,11 +178,42 @@ pub(super) async fn run_one(
                 source,
             })
         }
-        Err(source) => Err(RunError::Migration {
+        Err(Stop::Db(source)) => Err(RunError::Migration {
             version: version.to_owned(),
             source,
         }),
     }
+}
+
+/// PostgreSQL: takes [`POSTGRES_RUN_KEY`] for the migration's transaction, so
+/// that it waits for a migration still running in a run that lost the lock,
+/// then checks that the history still says what the plan assumed.
+async fn wait_for_other_runs(
+    txn: &DatabaseTransaction,
+    version: &str,
+    direction: Direction,
+) -> Result<(), Stop> {
+    txn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1)",
+        [POSTGRES_RUN_KEY.into()],
+    ))
+    .await?;
+    let recorded = history::read(txn)
+        .await?
+        .iter()
+        .any(|a| a.version == version);
+    if recorded == (direction == Direction::Up) {
+        let what = if recorded { "applied" } else { "rolled back" };
+        return Err(Stop::Run(RunError::Migration {
+            version: version.to_owned(),
+            source: DbErr::Custom(format!(
+                "another run {what} it meanwhile (a run that had lost the migration lock); \
+                 this run did not run it: run the command again"
+            )),
+        }));
+    }
+    Ok(())
 }
 
 /// The same executor, borrowed: `SchemaManager` takes one by value.

@@ -36,7 +36,9 @@ use lock::Lock;
 pub use execute::migration_checksum;
 pub use history::{AppliedMigration, HISTORY_TABLE};
 pub use lock::DEFAULT_LOCK_TIMEOUT;
-pub use recovery::{dirty_message, format_unix};
+pub use recovery::{
+    dirty_message, format_unix, in_progress_message, is_in_progress, unfinished_message,
+};
 pub use repair::{Resolution, Resolved, Stamped};
 pub use target::{DowngradeTarget, StampTarget, UpgradeTarget, resolve};
 
@@ -79,6 +81,60 @@ pub enum RunError {
     LockTimeout { waited: Duration, holder: String },
     #[error("invalid target `{0}`: {1}")]
     BadTarget(String, String),
+    /// The run no longer holds the migration lock (its session was terminated
+    /// or timed out): it stops, since another run may hold the lock now.
+    #[error(
+        "the migration lock was lost {at}: {cause}. This run stops, since another run may \
+         hold the lock now; {advice}"
+    )]
+    LockLost {
+        at: String,
+        cause: String,
+        advice: String,
+    },
+}
+
+/// Where the lock was found lost, and what became of the migration at hand.
+pub(crate) enum LostAt<'a> {
+    /// Before `version` started: nothing of it ran.
+    Before(&'a str),
+    /// After `version` ran in a transaction, which was rolled back.
+    RolledBack(&'a str),
+    /// After `version` ran outside a transaction: it is not recorded.
+    Unrecorded(&'a str),
+    /// Before writing the history (`resolve`, `stamp`): nothing was written.
+    History,
+}
+
+impl RunError {
+    /// The error for a lost lock, from [`lock::Lock::verify`]'s cause.
+    pub(crate) fn lock_lost(at: LostAt<'_>, cause: String) -> RunError {
+        const AGAIN: &str = "run the command again once no other run is in progress \
+                             (`db-migrate status` names the lock's holder)";
+        let (at, advice) = match at {
+            LostAt::Before(v) => (
+                format!("before migration {v}"),
+                format!("{v} did not start; {AGAIN}"),
+            ),
+            LostAt::RolledBack(v) => (
+                format!("while migration {v} ran"),
+                format!("{v} was rolled back and is not recorded; {AGAIN}"),
+            ),
+            LostAt::Unrecorded(v) => (
+                format!("while migration {v} ran"),
+                format!(
+                    "{v} ran to the end outside a transaction but is not recorded (it stays \
+                     `started` in the history). Once no other run is in progress, check the \
+                     schema and run `db-migrate resolve {v} --applied` (or `--rolled-back`)"
+                ),
+            ),
+            LostAt::History => (
+                "before writing the history".to_owned(),
+                format!("nothing was written; {AGAIN}"),
+            ),
+        };
+        RunError::LockLost { at, cause, advice }
+    }
 }
 
 fn lock_timeout_message(waited: Duration, holder: &str) -> String {
@@ -112,6 +168,27 @@ pub struct Status {
     /// Migrations that started or failed outside a transaction and did not
     /// finish: part of them may have run. Runs refuse while there are any.
     pub dirty: Vec<CompanionRow>,
+    /// Who holds the migration lock, read by [`Runner::status`] when a dirty
+    /// row is `started` or `rolling_back` (PostgreSQL, MySQL/MariaDB): such a
+    /// row is then a migration in progress ([`is_in_progress`]), not a failure.
+    pub lock_holder: Option<String>,
+}
+
+impl Status {
+    /// The dirty rows that are not migrations in progress under a live lock:
+    /// these need repairing.
+    pub fn needs_repair(&self) -> impl Iterator<Item = &CompanionRow> {
+        self.dirty
+            .iter()
+            .filter(|row| !is_in_progress(row, self.lock_holder.as_deref()))
+    }
+
+    /// The dirty rows that a live run is applying or rolling back right now.
+    pub fn in_progress(&self) -> impl Iterator<Item = &CompanionRow> {
+        self.dirty
+            .iter()
+            .filter(|row| is_in_progress(row, self.lock_holder.as_deref()))
+    }
 }
 
 /// One migration run by [`Runner::upgrade`] or [`Runner::downgrade`].
@@ -130,6 +207,12 @@ fn serialize_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S
 pub struct Runner {
     migrations: Vec<Box<dyn MigrationTrait>>,
     lock_timeout: Duration,
+}
+
+/// What a locked run does.
+enum Job<'t> {
+    Up(&'t UpgradeTarget),
+    Down(&'t DowngradeTarget),
 }
 
 /// What a locked run did, and the error that stopped it.
@@ -178,9 +261,21 @@ impl Runner {
             .map(|m| m.as_ref())
     }
 
-    /// Reads the history without changing anything (not even creating the tables).
+    /// Reads the history without changing anything (not even creating the
+    /// tables). When a migration is `started` or `rolling_back`, also asks who
+    /// holds the migration lock ([`Status::lock_holder`]).
     pub async fn status(&self, db: &DatabaseConnection) -> Result<Status, RunError> {
-        self.status_on(db).await
+        let mut status = self.status_on(db).await?;
+        let unsettled = status.dirty.iter().any(|row| {
+            matches!(
+                row.state,
+                companion::MigrationState::Started | companion::MigrationState::RollingBack
+            )
+        });
+        if unsettled {
+            status.lock_holder = lock::holder(db).await?;
+        }
+        Ok(status)
     }
 
     async fn status_on(&self, db: &impl ConnectionTrait) -> Result<Status, RunError> {
@@ -221,6 +316,7 @@ impl Runner {
             pending,
             unknown,
             dirty,
+            lock_holder: None,
         })
     }
 
@@ -251,10 +347,33 @@ impl Runner {
         &self,
         db: &DatabaseConnection,
         target: &UpgradeTarget,
-        mut on_done: impl FnMut(&RunReport),
+        on_done: impl FnMut(&RunReport),
     ) -> Result<Vec<RunReport>, RunError> {
         // A target the code does not have fails before waiting for the lock.
         target.plan(&self.versions(), &[])?;
+        self.locked_run(db, Job::Up(target), on_done).await
+    }
+
+    /// Rolls back applied migrations down to `target`, newest first, holding the
+    /// migration lock.
+    pub async fn downgrade(
+        &self,
+        db: &DatabaseConnection,
+        target: &DowngradeTarget,
+        on_done: impl FnMut(&RunReport),
+    ) -> Result<Vec<RunReport>, RunError> {
+        target.plan(&self.versions(), &[])?;
+        self.locked_run(db, Job::Down(target), on_done).await
+    }
+
+    /// Takes the lock, runs `job` under it, and releases it: `on_done` hears of
+    /// each migration as soon as it is durable (on SQLite, after the commit).
+    async fn locked_run(
+        &self,
+        db: &DatabaseConnection,
+        job: Job<'_>,
+        mut on_done: impl FnMut(&RunReport),
+    ) -> Result<Vec<RunReport>, RunError> {
         let lock = Lock::acquire(db, self.lock_timeout).await?;
         let deferred = lock.defers_commit();
         let outcome = {
@@ -264,13 +383,20 @@ impl Runner {
                     on_done(r)
                 }
             };
-            self.upgrade_locked(&exec, target, &mut notify).await
+            match job {
+                Job::Up(target) => self.upgrade_locked(&lock, &exec, target, &mut notify).await,
+                Job::Down(target) => {
+                    self.downgrade_locked(&lock, &exec, target, &mut notify)
+                        .await
+                }
+            }
         };
         finish(db, lock, outcome, deferred, on_done).await
     }
 
     async fn upgrade_locked(
         &self,
+        lock: &Lock,
         exec: &DatabaseExecutor<'_>,
         target: &UpgradeTarget,
         notify: &mut impl FnMut(&RunReport),
@@ -287,36 +413,14 @@ impl Runner {
             Ok::<_, RunError>(plan)
         };
         match prepared.await {
-            Ok(plan) => self.run_plan(exec, plan, Direction::Up, notify).await,
+            Ok(plan) => self.run_plan(lock, exec, plan, Direction::Up, notify).await,
             Err(e) => e.into(),
         }
     }
 
-    /// Rolls back applied migrations down to `target`, newest first, holding the
-    /// migration lock.
-    pub async fn downgrade(
-        &self,
-        db: &DatabaseConnection,
-        target: &DowngradeTarget,
-        mut on_done: impl FnMut(&RunReport),
-    ) -> Result<Vec<RunReport>, RunError> {
-        target.plan(&self.versions(), &[])?;
-        let lock = Lock::acquire(db, self.lock_timeout).await?;
-        let deferred = lock.defers_commit();
-        let outcome = {
-            let exec = lock.executor(db);
-            let mut notify = |r: &RunReport| {
-                if !deferred {
-                    on_done(r)
-                }
-            };
-            self.downgrade_locked(&exec, target, &mut notify).await
-        };
-        finish(db, lock, outcome, deferred, on_done).await
-    }
-
     async fn downgrade_locked(
         &self,
+        lock: &Lock,
         exec: &DatabaseExecutor<'_>,
         target: &DowngradeTarget,
         notify: &mut impl FnMut(&RunReport),
@@ -331,13 +435,17 @@ impl Runner {
             Ok::<_, RunError>(plan)
         };
         match prepared.await {
-            Ok(plan) => self.run_plan(exec, plan, Direction::Down, notify).await,
+            Ok(plan) => {
+                self.run_plan(lock, exec, plan, Direction::Down, notify)
+                    .await
+            }
             Err(e) => e.into(),
         }
     }
 
     async fn run_plan(
         &self,
+        lock: &Lock,
         exec: &DatabaseExecutor<'_>,
         plan: Vec<String>,
         direction: Direction,
@@ -355,7 +463,13 @@ impl Runner {
                     error: Some(error),
                 };
             };
-            match execute::run_one(exec, migration, direction).await {
+            if let Err(cause) = lock.verify().await {
+                return Outcome {
+                    reports,
+                    error: Some(RunError::lock_lost(LostAt::Before(&version), cause)),
+                };
+            }
+            match execute::run_one(lock, exec, migration, direction).await {
                 Ok(report) => {
                     notify(&report);
                     reports.push(report);

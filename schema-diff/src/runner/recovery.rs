@@ -61,6 +61,41 @@ pub fn dirty_message(row: &CompanionRow, backend: DbBackend) -> String {
     )
 }
 
+/// Whether `row` is a migration a live run is applying (or rolling back) right
+/// now: it is `started` or `rolling_back` and `holder` (see
+/// [`super::lock::holder`]) says a run holds the migration lock.
+pub fn is_in_progress(row: &CompanionRow, holder: Option<&str>) -> bool {
+    holder.is_some()
+        && matches!(
+            row.state,
+            MigrationState::Started | MigrationState::RollingBack
+        )
+}
+
+/// The message for a migration in progress under a live lock: no repair
+/// advice, since the run holding the lock is still going.
+pub fn in_progress_message(row: &CompanionRow, holder: &str) -> String {
+    let what = match row.state {
+        MigrationState::RollingBack => "is being rolled back",
+        _ => "is being applied",
+    };
+    format!(
+        "migration {} {what} (in progress since {}): the migration lock is held by {holder}; \
+         wait for that run to finish",
+        row.version,
+        format_unix(row.started_at)
+    )
+}
+
+/// What to say about a dirty row: in progress under a live lock, else the
+/// repair steps of [`dirty_message`].
+pub fn unfinished_message(row: &CompanionRow, holder: Option<&str>, backend: DbBackend) -> String {
+    match holder {
+        Some(who) if is_in_progress(row, holder) => in_progress_message(row, who),
+        _ => dirty_message(row, backend),
+    }
+}
+
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -6,11 +6,14 @@
 
 use std::collections::HashSet;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseExecutor, DbErr, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseExecutor, DatabaseTransaction, DbErr,
+    TransactionTrait,
+};
 
 use super::companion::{self, CompanionRow, MigrationState};
 use super::lock::Lock;
-use super::{RunError, Runner, StampTarget, history, migration_checksum, target};
+use super::{LostAt, RunError, Runner, StampTarget, history, migration_checksum, target};
 
 /// How [`Runner::resolve`] settles a migration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -54,13 +57,14 @@ impl Runner {
         let lock = Lock::acquire(db, self.lock_timeout).await?;
         let result = {
             let exec = lock.executor(db);
-            self.resolve_locked(&exec, version, resolution).await
+            self.resolve_locked(&lock, &exec, version, resolution).await
         };
         release(db, lock, result).await
     }
 
     async fn resolve_locked(
         &self,
+        lock: &Lock,
         exec: &DatabaseExecutor<'_>,
         given: &str,
         resolution: Resolution,
@@ -104,7 +108,7 @@ impl Runner {
                     history::insert(&txn, &version).await?;
                 }
                 companion::upsert(&txn, &applied_row(&version, checksum, row)).await?;
-                txn.commit().await?;
+                commit_if_locked(lock, txn).await?;
             }
             Resolution::RolledBack => {
                 let txn = exec.begin().await?;
@@ -114,7 +118,7 @@ impl Runner {
                 if row.is_some() {
                     companion::remove(&txn, &version).await?;
                 }
-                txn.commit().await?;
+                commit_if_locked(lock, txn).await?;
             }
         }
         Ok(Resolved {
@@ -137,13 +141,14 @@ impl Runner {
         let lock = Lock::acquire(db, self.lock_timeout).await?;
         let result = {
             let exec = lock.executor(db);
-            self.stamp_locked(&exec, count).await
+            self.stamp_locked(&lock, &exec, count).await
         };
         release(db, lock, result).await
     }
 
     async fn stamp_locked(
         &self,
+        lock: &Lock,
         exec: &DatabaseExecutor<'_>,
         count: usize,
     ) -> Result<Stamped, RunError> {
@@ -184,13 +189,25 @@ impl Runner {
         }
         .await;
         match written {
-            Ok(()) => txn.commit().await?,
+            Ok(()) => commit_if_locked(lock, txn).await?,
             Err(e) => {
                 txn.rollback().await?;
                 return Err(e.into());
             }
         }
         Ok(stamped)
+    }
+}
+
+/// Commits `txn` if the run still holds the lock, else rolls it back and
+/// reports the lost lock.
+async fn commit_if_locked(lock: &Lock, txn: DatabaseTransaction) -> Result<(), RunError> {
+    match lock.verify().await {
+        Ok(()) => Ok(txn.commit().await?),
+        Err(cause) => {
+            txn.rollback().await?;
+            Err(RunError::lock_lost(LostAt::History, cause))
+        }
     }
 }
 

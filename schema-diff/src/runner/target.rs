@@ -108,8 +108,15 @@ fn steps(given: &str, digits: &str) -> Result<u32, RunError> {
         })
 }
 
-/// Resolves a full version name or a unique prefix of one.
+/// Resolves a full version name or a unique prefix of one. An empty (or blank)
+/// `given` is refused: as a prefix it would match every version.
 pub fn resolve(given: &str, versions: &[String]) -> Result<String, RunError> {
+    if given.trim().is_empty() {
+        return Err(RunError::BadTarget(
+            given.into(),
+            "a version cannot be empty: give its full name or a unique prefix".into(),
+        ));
+    }
     if let Some(v) = versions.iter().find(|v| v.as_str() == given) {
         return Ok(v.clone());
     }
@@ -182,6 +189,8 @@ mod tests {
 
     #[test]
     fn parses_targets() {
+        assert!(resolve("", &versions()).is_err());
+        assert!(resolve("  ", &versions()).is_err());
         assert_eq!(
             "head".parse::<UpgradeTarget>().ok(),
             Some(UpgradeTarget::Head)

@@ -31,6 +31,11 @@ use sea_orm::{
 
 use super::RunError;
 
+mod holder;
+
+pub use holder::holder;
+use holder::{describe, mysql_holder, postgres_holder, sqlite_holder};
+
 /// How long `upgrade`, `downgrade`, `resolve` and `stamp` wait for the lock by default.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -63,11 +68,38 @@ pub fn mysql_lock_name(database: &str) -> String {
     format!("db_migrate:{}", &hex[..40])
 }
 
+/// The PostgreSQL advisory lock key a migration's own transaction takes
+/// (`pg_advisory_xact_lock`): FNV-1a of `db_migrate:run`. A run that got the
+/// migration lock after another lost it waits here until that run's
+/// migration has committed or rolled back, then sees its history row.
+pub const POSTGRES_RUN_KEY: i64 = fnv1a(b"db_migrate:run");
+
+/// A connection that `&self` methods can borrow for one query at a time.
+pub(super) struct Slot<T>(std::sync::Mutex<Option<T>>);
+
+impl<T> Slot<T> {
+    fn new(value: T) -> Self {
+        Slot(std::sync::Mutex::new(Some(value)))
+    }
+
+    fn take(&self) -> Option<T> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    fn put(&self, value: T) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(value);
+    }
+
+    fn into_inner(self) -> Option<T> {
+        self.0.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// A held migration lock.
 pub(super) enum Lock {
-    Postgres(PoolConnection<Postgres>),
+    Postgres(Slot<PoolConnection<Postgres>>),
     MySql {
-        conn: PoolConnection<MySql>,
+        conn: Slot<PoolConnection<MySql>>,
         name: String,
     },
     /// The run's write transaction, and the `busy_timeout` to restore afterwards.
@@ -122,6 +154,57 @@ impl Lock {
         }
     }
 
+    /// Checks that this run still holds the lock, on the lock's own session:
+    /// PostgreSQL asks `pg_locks` for the advisory lock of this backend,
+    /// MySQL/MariaDB whether `IS_USED_LOCK` names this connection. A session
+    /// that was terminated or timed out fails the query. `Err` is the cause,
+    /// for [`RunError::LockLost`]. SQLite's lock is the run's own transaction,
+    /// which every statement of the run uses: nothing to check.
+    pub(super) async fn verify(&self) -> Result<(), String> {
+        let held = match self {
+            Lock::Postgres(slot) => {
+                let Some(mut conn) = slot.take() else {
+                    return Err("the lock's connection is gone".into());
+                };
+                let high = (POSTGRES_LOCK_KEY as u64 >> 32) as i64;
+                let low = (POSTGRES_LOCK_KEY as u64 & 0xffff_ffff) as i64;
+                let held = sqlx::query_scalar::<_, bool>(
+                    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' \
+                     AND granted AND pid = pg_backend_pid() AND classid::bigint = $1 \
+                     AND objid::bigint = $2 AND objsubid = 1)",
+                )
+                .bind(high)
+                .bind(low)
+                .fetch_one(&mut *conn)
+                .await;
+                slot.put(conn);
+                held
+            }
+            Lock::MySql { conn: slot, name } => {
+                let Some(mut conn) = slot.take() else {
+                    return Err("the lock's connection is gone".into());
+                };
+                let held = sqlx::query_scalar::<_, Option<i64>>(
+                    "SELECT CAST(IS_USED_LOCK(?) = CONNECTION_ID() AS SIGNED)",
+                )
+                .bind(name)
+                .fetch_one(&mut *conn)
+                .await
+                .map(|held| held == Some(1));
+                slot.put(conn);
+                held
+            }
+            Lock::Sqlite { .. } | Lock::Unlocked => Ok(true),
+        };
+        match held {
+            Ok(true) => Ok(()),
+            Ok(false) => Err("the lock's session no longer holds it".into()),
+            Err(e) => Err(format!(
+                "the lock's connection failed (terminated, or timed out while idle): {e}"
+            )),
+        }
+    }
+
     /// Releases the lock. On SQLite this commits the run's transaction, or rolls
     /// it back when `commit` is false.
     pub(super) async fn release(
@@ -130,7 +213,10 @@ impl Lock {
         commit: bool,
     ) -> Result<(), RunError> {
         match self {
-            Lock::Postgres(mut conn) => {
+            Lock::Postgres(conn) => {
+                let Some(mut conn) = conn.into_inner() else {
+                    return Ok(());
+                };
                 let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
                     .bind(POSTGRES_LOCK_KEY)
                     .execute(&mut *conn)
@@ -143,7 +229,10 @@ impl Lock {
                     tracing::debug!(error = %e, "closing the lock connection");
                 }
             }
-            Lock::MySql { mut conn, name } => {
+            Lock::MySql { conn, name } => {
+                let Some(mut conn) = conn.into_inner() else {
+                    return Ok(());
+                };
                 let released = sqlx::query("SELECT RELEASE_LOCK(?)")
                     .bind(&name)
                     .execute(&mut *conn)
@@ -239,78 +328,21 @@ async fn postgres(db: &DatabaseConnection, timeout: Duration) -> Result<Lock, Ru
         }
     };
     if got {
-        return Ok(Lock::Postgres(conn));
+        // Exempt from idle timeouts (idle_session_timeout exists from PostgreSQL
+        // 14): the lock's session sits idle while the migrations run.
+        sqlx::query(
+            "SELECT set_config(name, '0', false) FROM pg_settings \
+             WHERE name IN ('idle_session_timeout', 'idle_in_transaction_session_timeout')",
+        )
+        .execute(&mut *conn)
+        .await
+        .map_err(sqlx_err)?;
+        return Ok(Lock::Postgres(Slot::new(conn)));
     }
     drop(conn);
     Err(RunError::LockTimeout {
         waited: timeout,
         holder: describe(postgres_holder(db).await),
-    })
-}
-
-/// Who holds the PostgreSQL lock, from `pg_locks` and `pg_stat_activity`.
-async fn postgres_holder(db: &DatabaseConnection) -> Result<Option<String>, DbErr> {
-    let sql = "SELECT a.pid, COALESCE(a.application_name, '') AS app, \
-               COALESCE(host(a.client_addr), 'a local socket') AS client, \
-               COALESCE(a.usename::text, '') AS usr, \
-               COALESCE(EXTRACT(EPOCH FROM now() - a.backend_start)::bigint, 0) AS age \
-               FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
-               WHERE l.locktype = 'advisory' AND l.granted \
-               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
-               AND l.classid::bigint = $1 AND l.objid::bigint = $2 AND l.objsubid = 1";
-    let high = (POSTGRES_LOCK_KEY as u64 >> 32) as i64;
-    let low = (POSTGRES_LOCK_KEY as u64 & 0xffff_ffff) as i64;
-    let stmt = Statement::from_sql_and_values(DbBackend::Postgres, sql, [high.into(), low.into()]);
-    let Some(row) = db.query_one_raw(stmt).await? else {
-        return Ok(None);
-    };
-    let pid: i32 = row.try_get("", "pid")?;
-    let app: String = row.try_get("", "app")?;
-    let client: String = row.try_get("", "client")?;
-    let user: String = row.try_get("", "usr")?;
-    let age: i64 = row.try_get("", "age")?;
-    let app = if app.is_empty() {
-        String::new()
-    } else {
-        format!("application `{app}`, ")
-    };
-    Ok(Some(format!(
-        "PostgreSQL backend pid {pid} ({app}client {client}, user {user}, connected {age} s ago)"
-    )))
-}
-
-/// The holder for a timeout message: named, or why it cannot be.
-fn describe(holder: Result<Option<String>, DbErr>) -> String {
-    match holder {
-        Ok(Some(who)) => who,
-        Ok(None) => "another session that released it just now (try again)".into(),
-        Err(e) => format!("another session (it could not be named: {e})"),
-    }
-}
-
-/// Who holds the migration lock right now, where the database can tell:
-/// PostgreSQL and MySQL/MariaDB name the session; SQLite cannot say without
-/// taking the lock, so it answers `None`.
-pub async fn holder(db: &DatabaseConnection) -> Result<Option<String>, RunError> {
-    if db.is_mock_connection() {
-        return Ok(None);
-    }
-    Ok(match db.get_database_backend() {
-        DbBackend::Postgres => postgres_holder(db).await?,
-        DbBackend::MySql => {
-            let row = db
-                .query_one_raw(Statement::from_string(
-                    DbBackend::MySql,
-                    "SELECT CAST(DATABASE() AS CHAR) AS db",
-                ))
-                .await?;
-            let database: Option<String> = match row {
-                Some(row) => row.try_get("", "db")?,
-                None => None,
-            };
-            mysql_holder(db, &mysql_lock_name(database.as_deref().unwrap_or(""))).await?
-        }
-        _ => None,
     })
 }
 
@@ -333,7 +365,18 @@ async fn mysql(db: &DatabaseConnection, timeout: Duration) -> Result<Lock, RunEr
         .await
         .map_err(sqlx_err)?;
     match got {
-        Some(1) => Ok(Lock::MySql { conn, name }),
+        Some(1) => {
+            // The lock's session sits idle while the migrations run: a year
+            // (MariaDB's maximum) instead of the server's wait_timeout.
+            sqlx::query("SET SESSION wait_timeout = 31536000")
+                .execute(&mut *conn)
+                .await
+                .map_err(sqlx_err)?;
+            Ok(Lock::MySql {
+                conn: Slot::new(conn),
+                name,
+            })
+        }
         Some(_) => {
             drop(conn);
             Err(RunError::LockTimeout {
@@ -343,43 +386,6 @@ async fn mysql(db: &DatabaseConnection, timeout: Duration) -> Result<Lock, RunEr
         }
         None => Err(DbErr::Custom(format!("GET_LOCK('{name}') failed")).into()),
     }
-}
-
-/// Who holds the MySQL lock: `IS_USED_LOCK` and the process list.
-async fn mysql_holder(db: &DatabaseConnection, name: &str) -> Result<Option<String>, DbErr> {
-    let stmt = Statement::from_sql_and_values(
-        DbBackend::MySql,
-        "SELECT CAST(IS_USED_LOCK(?) AS SIGNED) AS id",
-        [name.into()],
-    );
-    let id: Option<i64> = match db.query_one_raw(stmt).await? {
-        Some(row) => row.try_get("", "id")?,
-        None => None,
-    };
-    let Some(id) = id else {
-        return Ok(None);
-    };
-    let stmt = Statement::from_sql_and_values(
-        DbBackend::MySql,
-        "SELECT CAST(USER AS CHAR) AS usr, CAST(HOST AS CHAR) AS host, \
-         CAST(TIME AS SIGNED) AS secs FROM information_schema.PROCESSLIST WHERE ID = ?",
-        [id.into()],
-    );
-    Ok(Some(match db.query_one_raw(stmt).await? {
-        Some(row) => {
-            let user: String = row.try_get("", "usr")?;
-            let host: String = row.try_get("", "host")?;
-            let secs: i64 = row.try_get("", "secs")?;
-            format!(
-                "MySQL/MariaDB connection {id} (user {user}, host {host}, \
-                 in its current state for {secs} s)"
-            )
-        }
-        None => format!(
-            "MySQL/MariaDB connection {id} (not visible in the process list: \
-             the PROCESS privilege shows other users' connections)"
-        ),
-    }))
 }
 
 async fn sqlite(db: &DatabaseConnection, timeout: Duration) -> Result<Lock, RunError> {
@@ -423,29 +429,6 @@ async fn sqlite(db: &DatabaseConnection, timeout: Duration) -> Result<Lock, RunE
                 Err(e.into())
             }
         }
-    }
-}
-
-/// SQLite cannot say who writes; name the file at least.
-async fn sqlite_holder(db: &DatabaseConnection) -> String {
-    let file = db
-        .query_all_raw(Statement::from_string(
-            DbBackend::Sqlite,
-            "SELECT file FROM pragma_database_list WHERE name = 'main'",
-        ))
-        .await
-        .ok()
-        .and_then(|rows| {
-            rows.first()
-                .and_then(|r| r.try_get_by_index::<String>(0).ok())
-        })
-        .filter(|f| !f.is_empty());
-    match file {
-        Some(file) => format!(
-            "another connection writing to `{file}` (SQLite cannot say which process: \
-             look for another db-migrate run or an application writing to the file)"
-        ),
-        None => "another connection writing to the database (SQLite cannot say which)".into(),
     }
 }
 
