@@ -27,6 +27,7 @@ mod ops;
 mod output;
 mod register;
 mod sqlite_file;
+mod workspace;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -53,11 +53,19 @@ impl Context<'_> {
 
 /// Runs the parsed command line.
 pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
-    let (url, source) = crate::config::resolve_url(
+    let resolved = crate::config::resolve_url(
         cli.global.database_url.as_deref(),
         &project.default_sqlite_path,
-    )?;
-    tracing::info!(url = %crate::config::redact_url(&url), ?source, "database");
+    );
+    let url = match resolved {
+        Ok((url, source)) => {
+            tracing::info!(url = %crate::config::redact_url(&url), ?source, "database");
+            url
+        }
+        // `generate` and `sql --backend` never open a database.
+        Err(e) if needs_database(&cli.command) => return Err(e),
+        Err(_) => String::new(),
+    };
     let ctx = Context {
         project,
         global: &cli.global,
@@ -122,4 +130,17 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Start(args) => start::run(&ctx, args).await,
         Command::Health { timeout } => health::run(&ctx, *timeout).await,
     }
+}
+
+/// Whether `command` opens (or names) the configured database: all but `generate`
+/// and `sql --backend BACKEND`.
+fn needs_database(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::Generate { .. }
+            | Command::Sql {
+                backend: Some(_),
+                ..
+            }
+    )
 }
