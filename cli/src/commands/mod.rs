@@ -3,7 +3,9 @@
 mod auto;
 mod backup;
 pub(crate) mod check;
+pub(crate) mod data_loss;
 mod diff;
+mod down_hazards;
 mod dry_run;
 mod generate;
 mod health;
@@ -95,7 +97,12 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
             }
             migrate::upgrade(&ctx, target, *lock).await
         }
-        Command::Downgrade { target, lock, .. } => migrate::downgrade(&ctx, target, *lock).await,
+        Command::Downgrade {
+            target,
+            lock,
+            allow_data_loss,
+            ..
+        } => migrate::downgrade(&ctx, target, *lock, *allow_data_loss).await,
         Command::Resolve {
             migration,
             applied,
@@ -108,7 +115,17 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
             description,
             compare,
             renames,
-        } => auto::run(&ctx, description, compare.options(), renames).await,
+            allow_data_loss,
+        } => {
+            auto::run(
+                &ctx,
+                description,
+                compare.options(),
+                renames,
+                *allow_data_loss,
+            )
+            .await
+        }
         Command::Sql { range, backend } => sql::run(&ctx, range, backend.as_deref()).await,
         Command::Diff { from, to, compare } => {
             diff::run(&ctx, from.as_deref(), to.as_deref(), compare.options()).await
