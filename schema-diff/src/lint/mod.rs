@@ -39,6 +39,8 @@ mod widening;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_loss;
 
 use std::fmt;
 use std::str::FromStr;
