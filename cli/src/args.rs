@@ -84,9 +84,14 @@ pub enum Command {
         /// `-N` (the last N), `base` (everything), or a version that stays applied.
         #[arg(default_value = "-1", allow_hyphen_values = true, value_parser = target)]
         target: String,
-        /// Print the SQL each migration would send on this database; change nothing.
+        /// Print the SQL each migration would send on this database, with the
+        /// hazards of its steps; change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Roll back even when a step drops tables or columns holding rows
+        /// (without it: asked on a terminal, refused with exit 3 otherwise).
+        #[arg(long)]
+        allow_data_loss: bool,
         #[command(flatten)]
         lock: LockFlags,
     },
@@ -133,6 +138,10 @@ pub enum Command {
         /// A rename, answered in advance: `TABLE.OLD=NEW` (a column) or `OLD=NEW` (a table).
         #[arg(long = "rename", value_name = "OLD=NEW")]
         renames: Vec<String>,
+        /// Write the migration even when it drops tables or columns holding rows
+        /// (without it: asked on a terminal, refused with exit 3 otherwise).
+        #[arg(long)]
+        allow_data_loss: bool,
     },
     /// Print the SQL of a range of migrations for a backend, without any database.
     Sql {

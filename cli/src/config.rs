@@ -47,7 +47,7 @@ pub fn resolve_url(flag: Option<&str>, default_sqlite: &Path) -> anyhow::Result<
         (postgres_url(&server, &vars), Source::PostgresVariables)
     } else {
         (
-            crate::sqlite_file::url_of(default_sqlite, "rwc")?,
+            crate::workspace::embedded_default_url(default_sqlite)?,
             Source::Default,
         )
     };

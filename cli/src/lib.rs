@@ -29,6 +29,7 @@ mod redact;
 mod register;
 mod sqlite_file;
 mod terminal;
+mod workspace;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,13 +58,32 @@ pub struct Project {
 }
 
 /// Parses the command line, runs the command and returns the exit code:
-/// 0 on success, 1 on error (after printing `error: ...`). A command line clap
-/// cannot parse exits with clap's usage error code, 2.
+/// 0 on success, 1 on error (after printing `error: ...`), 3 when a command that
+/// would lose data was not confirmed. A command line clap cannot parse exits with
+/// clap's usage error code, 2.
 pub fn main(project: Project) -> ExitCode {
     let args = match args::Cli::try_parse() {
         Ok(args) => args,
         Err(e) => return output::usage_error(&e),
     };
+    run_parsed(project, args)
+}
+
+/// [`main`] with the command line given (`args[0]` is the program name), e.g. to
+/// drive the CLI of a project from its tests. A command line that does not parse
+/// prints the usage and returns 2 (`--help` and `--version` print and return 0).
+pub fn main_with_args<I, T>(project: Project, args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    match args::Cli::try_parse_from(args) {
+        Ok(args) => run_parsed(project, args),
+        Err(e) => output::usage_error(&e),
+    }
+}
+
+fn run_parsed(project: Project, args: args::Cli) -> ExitCode {
     output::init_logging(args.global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -53,6 +53,12 @@ pub fn init_logging(verbose: u8) {
 /// Prints `error: ...` (the whole context chain on one line, passwords redacted) and returns 1.
 pub fn fail(error: &anyhow::Error) -> ExitCode {
     errln!("error: {}", one_line(error));
+    if error
+        .downcast_ref::<crate::commands::data_loss::Refused>()
+        .is_some()
+    {
+        return ExitCode::from(crate::commands::data_loss::REFUSED_EXIT);
+    }
     ExitCode::from(1)
 }
 

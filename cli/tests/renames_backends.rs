@@ -122,7 +122,13 @@ fn without_the_flag_a_rename_is_a_drop_and_an_add_with_hazards() {
         let dir = sandbox.migration_dir();
         renamed_column(rt, &sandbox, scratch);
 
-        let json = auto(&sandbox, scratch, &dir, &["--json", "auto", "no rename"]).json();
+        let json = auto(
+            &sandbox,
+            scratch,
+            &dir,
+            &["--json", "auto", "no rename", "--allow-data-loss"],
+        )
+        .json();
         let changes = flat_changes(&json);
         assert!(
             changes.iter().any(
@@ -148,7 +154,25 @@ fn without_the_flag_a_rename_is_a_drop_and_an_add_with_hazards() {
 
         let sandbox = Sandbox::new();
         let dir = sandbox.migration_dir();
-        let run = auto(&sandbox, scratch, &dir, &["auto", "no rename"]);
+        let refused = auto(&sandbox, scratch, &dir, &["auto", "no rename"]);
+        assert_eq!(
+            refused.code,
+            Some(3),
+            "the drop loses Ada's name: {refused:#?}"
+        );
+        assert!(
+            refused
+                .stderr
+                .contains("column users.name holds a value in 1 row"),
+            "{refused:#?}"
+        );
+        assert_eq!(support::files(&dir), vec!["lib.rs".to_owned()]);
+        let run = auto(
+            &sandbox,
+            scratch,
+            &dir,
+            &["auto", "no rename", "--allow-data-loss"],
+        );
         let out = run.ok();
         assert!(
             out.contains("RN001 warning: dropping users.name and adding users.display_name"),
@@ -268,7 +292,8 @@ fn on_a_terminal_auto_asks_and_a_yes_is_a_rename() {
         .map(String::from)
         .to_vec();
 
-        let Some(no) = in_terminal(&sandbox, &args, "n\n") else {
+        // No rename; then yes to writing the drop of users.name (it holds a value).
+        let Some(no) = in_terminal(&sandbox, &args, "n\ny\n") else {
             return;
         };
         let out = no.ok();

@@ -20,6 +20,7 @@ pub async fn run(
     description: &str,
     options: DiffOptions,
     renames: &[String],
+    allow_data_loss: bool,
 ) -> anyhow::Result<ExitCode> {
     crate::naming::slug(description)?;
     let mut hints = parse_renames(renames)?;
@@ -82,6 +83,15 @@ pub async fn run(
     let preflight = schema_diff::lint::preflight(&db, &changes)
         .await
         .context("cannot count the rows the changes would affect")?;
+    let dropped = schema_diff::lint::dropped_by_changes(&changes);
+    let losses = schema_diff::lint::count_losses(&db, &dropped)
+        .await
+        .context("cannot count the rows the migration would drop")?;
+    let gate = super::data_loss::Gate {
+        action: "write the migration",
+        flag_hint: "`db-migrate auto ... --allow-data-loss`",
+    };
+    super::data_loss::confirm(ctx, &losses, allow_data_loss, &gate)?;
 
     let file = if changes.is_empty() {
         None
@@ -100,6 +110,7 @@ pub async fn run(
             "summary": summary,
             "hazards": hazards,
             "preflight": preflight,
+            "data_loss": losses,
             "file": file,
         }))?;
     } else if let Some(path) = &file {
@@ -113,9 +124,13 @@ pub async fn run(
                 outln!("  {hazard}");
             }
         }
-        if !preflight.is_empty() {
+        if !preflight.is_empty() || !losses.is_empty() {
             outln!("on this database's data:");
-            for hazard in &preflight {
+            for hazard in losses
+                .iter()
+                .map(|l| l.hazard())
+                .chain(preflight.iter().cloned())
+            {
                 outln!("  {hazard}");
             }
         }
@@ -136,10 +151,25 @@ pub async fn run(
 
 /// The schema the entities describe (always built with SQLite's statements, which
 /// keep enum variants; the dialect layer maps them per backend).
+/// No entity at all is an error: compared with it, every table would be dropped.
 pub fn desired_schema(ctx: &Context<'_>) -> anyhow::Result<schema_diff::Schema> {
     let helper = sea_orm::Schema::new(sea_orm::DbBackend::Sqlite);
     let statements = (ctx.project.entities)(&helper);
-    Ok(schema_diff::desired::schema_from_entities(statements)?)
+    let desired = schema_diff::desired::schema_from_entities(statements)?;
+    require_entities(&desired)?;
+    Ok(desired)
+}
+
+/// Refuses a desired schema without a table: compared with it, every table of the
+/// database would be dropped.
+pub fn require_entities(desired: &Schema) -> anyhow::Result<()> {
+    if desired.tables.is_empty() {
+        bail!(
+            "the project lists no entities: comparing with none would drop every table; check \
+             that the entity crate's all_entities() finds its modules"
+        );
+    }
+    Ok(())
 }
 
 /// The `--rename` values as hints: `TABLE.OLD=NEW` renames a column, `OLD=NEW` a table.

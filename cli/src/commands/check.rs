@@ -162,6 +162,7 @@ pub async fn check_report(
     desired: Schema,
     options: &CheckOptions,
 ) -> anyhow::Result<Report> {
+    super::auto::require_entities(&desired)?;
     let db = crate::connect::connect(db_url).await?;
     let result = check_on(&db, db_url, migrations, &desired, options).await;
     db.close().await.ok();

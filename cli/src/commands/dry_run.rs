@@ -45,6 +45,10 @@ pub struct Script {
     /// the database), when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What the statements drop (`downgrade --dry-run`), counted on the database
+    /// where rows would be lost.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hazards: Vec<schema_diff::lint::Hazard>,
 }
 
 /// `upgrade --dry-run TARGET`.
@@ -70,23 +74,13 @@ pub async fn upgrade(ctx: &Context<'_>, target: &str) -> anyhow::Result<ExitCode
     )
 }
 
-/// `downgrade --dry-run TARGET`.
+/// `downgrade --dry-run TARGET`: the SQL, and the hazards of what it drops.
 pub async fn downgrade(ctx: &Context<'_>, target: &str) -> anyhow::Result<ExitCode> {
     let parsed: DowngradeTarget = target.parse()?;
-    let (plan, backend) = {
-        let db = ctx.connect().await?;
-        let runner = ctx.runner();
-        let status = runner.status(&db).await?;
-        if !status.unknown.is_empty() {
-            return Err(RunError::UnknownApplied(status.unknown).into());
-        }
-        let applied: Vec<String> = status.applied.iter().map(|a| a.version.clone()).collect();
-        let plan = parsed.plan(&runner.versions(), &applied)?;
-        let backend = db.get_database_backend();
-        db.close().await.ok();
-        (plan, backend)
-    };
-    let scripts = capture(ctx, &plan, Direction::Down, backend).await;
+    let db = ctx.connect().await?;
+    let plan = super::down_hazards::plan(ctx, &db, &parsed).await?;
+    let (scripts, _) = super::down_hazards::inspect(ctx, &db, &plan).await?;
+    db.close().await.ok();
     print(ctx, &scripts, "nothing to roll back")
 }
 
@@ -116,6 +110,7 @@ pub async fn capture(
             direction: direction.as_str(),
             sql,
             error,
+            hazards: Vec::new(),
         });
     }
     scripts
@@ -166,6 +161,9 @@ fn sql_text(scripts: &[Script]) -> String {
         if let Some(error) = &script.error {
             out.push_str(&format!("-- cannot show this migration's SQL: {error}\n"));
         }
+        for hazard in &script.hazards {
+            out.push_str(&format!("-- hazard {hazard}\n"));
+        }
         for statement in &script.sql {
             let statement = statement.trim_end();
             out.push_str(statement);
@@ -190,17 +188,25 @@ mod tests {
                 direction: "up",
                 sql: vec!["CREATE TABLE a (x int)".into(), "SELECT 1;".into()],
                 error: None,
+                hazards: vec![schema_diff::lint::Hazard {
+                    code: "DL001",
+                    severity: schema_diff::lint::Severity::Danger,
+                    table: Some("a".into()),
+                    message: "dropping table a loses all of its rows".into(),
+                }],
             },
             Script {
                 version: "m2".into(),
                 direction: "down",
                 sql: Vec::new(),
                 error: Some("boom".into()),
+                hazards: Vec::new(),
             },
         ];
         assert_eq!(
             sql_text(&scripts),
-            "-- m1 (up)\nCREATE TABLE a (x int);\nSELECT 1;\n\n\
+            "-- m1 (up)\n-- hazard DL001 danger: dropping table a loses all of its rows\n\
+             CREATE TABLE a (x int);\nSELECT 1;\n\n\
              -- m2 (down)\n-- cannot show this migration's SQL: boom\n"
         );
     }

@@ -32,14 +32,24 @@ pub async fn upgrade(ctx: &Context<'_>, target: &str, lock: LockFlags) -> anyhow
     finish(ctx, "applied", &reports, &nothing)
 }
 
-/// Rolls back applied migrations down to `target`.
+/// Rolls back applied migrations down to `target`; steps that drop tables or
+/// columns holding rows need a confirmation or `allow_data_loss`.
 pub async fn downgrade(
     ctx: &Context<'_>,
     target: &str,
     lock: LockFlags,
+    allow_data_loss: bool,
 ) -> anyhow::Result<ExitCode> {
     let target: DowngradeTarget = target.parse()?;
     let db = ctx.connect().await?;
+    let plan = super::down_hazards::plan(ctx, &db, &target).await?;
+    let (scripts, losses) = super::down_hazards::inspect(ctx, &db, &plan).await?;
+    super::down_hazards::warn_uninspected(&scripts);
+    let gate = super::data_loss::Gate {
+        action: "roll back",
+        flag_hint: "`db-migrate downgrade ... --allow-data-loss` (`--dry-run` shows the SQL)",
+    };
+    super::data_loss::confirm(ctx, &losses, allow_data_loss, &gate)?;
     let quiet = ctx.global.json;
     let reports = ctx
         .runner()

@@ -3,7 +3,9 @@
 mod auto;
 mod backup;
 pub(crate) mod check;
+pub(crate) mod data_loss;
 mod diff;
+mod down_hazards;
 mod dry_run;
 mod generate;
 mod health;
@@ -53,11 +55,19 @@ impl Context<'_> {
 
 /// Runs the parsed command line.
 pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
-    let (url, source) = crate::config::resolve_url(
+    let resolved = crate::config::resolve_url(
         cli.global.database_url.as_deref(),
         &project.default_sqlite_path,
-    )?;
-    tracing::info!(url = %crate::redact::redact_url(&url), ?source, "database");
+    );
+    let url = match resolved {
+        Ok((url, source)) => {
+            tracing::info!(url = %crate::redact::redact_url(&url), ?source, "database");
+            url
+        }
+        // `generate` and `sql --backend` never open a database.
+        Err(e) if needs_database(&cli.command) => return Err(e),
+        Err(_) => String::new(),
+    };
     let ctx = Context {
         project,
         global: &cli.global,
@@ -87,7 +97,12 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
             }
             migrate::upgrade(&ctx, target, *lock).await
         }
-        Command::Downgrade { target, lock, .. } => migrate::downgrade(&ctx, target, *lock).await,
+        Command::Downgrade {
+            target,
+            lock,
+            allow_data_loss,
+            ..
+        } => migrate::downgrade(&ctx, target, *lock, *allow_data_loss).await,
         Command::Resolve {
             migration,
             applied,
@@ -100,7 +115,17 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
             description,
             compare,
             renames,
-        } => auto::run(&ctx, description, compare.options(), renames).await,
+            allow_data_loss,
+        } => {
+            auto::run(
+                &ctx,
+                description,
+                compare.options(),
+                renames,
+                *allow_data_loss,
+            )
+            .await
+        }
         Command::Sql { range, backend } => sql::run(&ctx, range, backend.as_deref()).await,
         Command::Diff { from, to, compare } => {
             diff::run(&ctx, from.as_deref(), to.as_deref(), compare.options()).await
@@ -122,4 +147,17 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Start(args) => start::run(&ctx, args).await,
         Command::Health { timeout } => health::run(&ctx, *timeout).await,
     }
+}
+
+/// Whether `command` opens (or names) the configured database: all but `generate`
+/// and `sql --backend BACKEND`.
+fn needs_database(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::Generate { .. }
+            | Command::Sql {
+                backend: Some(_),
+                ..
+            }
+    )
 }

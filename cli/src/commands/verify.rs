@@ -168,6 +168,7 @@ pub async fn verify_report(
     migrations: fn() -> Vec<Box<dyn MigrationTrait>>,
     desired: Schema,
 ) -> anyhow::Result<Report> {
+    super::auto::require_entities(&desired)?;
     let db = crate::connect::connect(db_url).await?;
     let result = verify_on(&db, migrations, &desired).await;
     db.close().await.ok();

@@ -23,18 +23,25 @@
 //! | `LK001` | info     | `CreateIndex` on an existing table         | PostgreSQL blocks writes while it builds (no `CONCURRENTLY`) |
 //! | `LK002` | warning  | `AlterColumn` (type) on an existing table  | rewrite under `ACCESS EXCLUSIVE` on PostgreSQL, table copy on MySQL |
 //! | `RN001` | warning  | `DropColumn` + `AddColumn`, `DropTable` + `CreateTable` | looks like a rename: declare `renamed_from` to keep the data |
+//! | `CS001` | warning  | `AlterColumn` dropping a default, on an existing table | inserts that omit the column get `NULL` or fail |
+//! | `CS002` | warning  | unique `DropIndex` on an existing table (not replaced by a unique index on the same columns or a subset) | duplicates can enter; the `down` then fails |
 //!
 //! An *existing table* is one of the actual schema (through any `RenameTable` of the
 //! list) that the list does not create. Changes inside a `RebuildTable` are linted like
 //! top-level ones, and the rebuild itself is reported as `RB001`.
 
+mod constraints;
+mod loss;
 mod preflight;
 mod rules;
+mod sql_drops;
 mod unfit;
 mod widening;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_loss;
 
 use std::fmt;
 use std::str::FromStr;
@@ -43,6 +50,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Change, Dialect, Schema};
 
+pub use loss::{Dropped, Loss, count_losses, dropped_by_changes, dropped_by_sql};
 pub use preflight::preflight;
 pub use widening::is_widening;
 

@@ -36,6 +36,8 @@ pub(super) fn findings(
         walk.change(change);
     }
     walk.renames();
+    let nets = super::constraints::findings(changes, &|table| walk.existing(table));
+    walk.out.extend(nets);
     walk.out
 }
 
@@ -50,7 +52,7 @@ pub(super) struct Names<'a> {
 }
 
 impl<'a> Names<'a> {
-    fn of(changes: &'a [Change]) -> Self {
+    pub(super) fn of(changes: &'a [Change]) -> Self {
         let mut names = Names::default();
         names.collect(changes);
         names
