@@ -25,6 +25,26 @@ pub fn visible_lines(text: &str) -> String {
     out
 }
 
+/// Asks `question [y/N]` on `output` and reads one line of `input`: `y` or `yes`
+/// (any case) is a yes; anything else, or the end of input, is a no.
+pub fn confirm(
+    input: &mut impl std::io::BufRead,
+    output: &mut impl std::io::Write,
+    question: &str,
+) -> std::io::Result<bool> {
+    write!(output, "{question} [y/N] ")?;
+    output.flush()?;
+    let mut answer = String::new();
+    if input.read_line(&mut answer)? == 0 {
+        writeln!(output)?;
+        return Ok(false);
+    }
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -277,7 +277,7 @@ pub fn ask_renames(
 ) -> std::io::Result<RenameHints> {
     let mut yes = RenameHints::default();
     for (old, new) in &candidates.tables {
-        if ask(
+        if crate::terminal::confirm(
             input,
             output,
             &format!("Did you rename table {old} to {new}?"),
@@ -287,25 +287,11 @@ pub fn ask_renames(
     }
     for (table, old, new) in &candidates.columns {
         let question = format!("Did you rename {table}.{old} to {table}.{new}?");
-        if ask(input, output, &question)? {
+        if crate::terminal::confirm(input, output, &question)? {
             yes.columns.push((table.clone(), old.clone(), new.clone()));
         }
     }
     Ok(yes)
-}
-
-fn ask(input: &mut impl BufRead, output: &mut impl Write, question: &str) -> std::io::Result<bool> {
-    write!(output, "{question} [y/N] ")?;
-    output.flush()?;
-    let mut answer = String::new();
-    if input.read_line(&mut answer)? == 0 {
-        writeln!(output)?;
-        return Ok(false);
-    }
-    Ok(matches!(
-        answer.trim().to_ascii_lowercase().as_str(),
-        "y" | "yes"
-    ))
 }
 
 /// The `--rename` flags that would turn `hints` into renames.

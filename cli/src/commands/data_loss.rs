@@ -91,17 +91,8 @@ pub fn ask(
             schema_diff::display::visible(&loss.to_string())
         )?;
     }
-    write!(output, "{} anyway? [y/N] ", capitalized(gate.action))?;
-    output.flush()?;
-    let mut answer = String::new();
-    if input.read_line(&mut answer)? == 0 {
-        writeln!(output)?;
-        return Ok(false);
-    }
-    Ok(matches!(
-        answer.trim().to_ascii_lowercase().as_str(),
-        "y" | "yes"
-    ))
+    let question = format!("{} anyway?", capitalized(gate.action));
+    crate::terminal::confirm(input, output, &question)
 }
 
 fn capitalized(text: &str) -> String {
