@@ -5,8 +5,6 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use schema_diff::lint::Loss;
-
 use super::Context;
 
 /// The exit code of a command refused because it would lose data.
@@ -36,7 +34,7 @@ pub struct Gate<'a> {
 /// terminal (stdin and stdout, without `--json`); otherwise [`Refused`].
 pub fn confirm(
     ctx: &Context<'_>,
-    losses: &[Loss],
+    losses: &[impl std::fmt::Display],
     allow: bool,
     gate: &Gate<'_>,
 ) -> anyhow::Result<()> {
@@ -78,7 +76,7 @@ pub fn confirm(
 /// Lists `losses` on `output` and asks; `y`/`yes` (any case) is yes, anything else
 /// (or the end of input) no.
 pub fn ask(
-    losses: &[Loss],
+    losses: &[impl std::fmt::Display],
     gate: &Gate<'_>,
     input: &mut impl BufRead,
     output: &mut impl Write,
@@ -106,6 +104,7 @@ fn capitalized(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use schema_diff::lint::Loss;
 
     #[test]
     fn the_prompt_lists_the_counts_and_defaults_to_no() {

@@ -65,15 +65,18 @@ fn hazard(dropped: &Dropped, losses: &[Loss]) -> Hazard {
         .map_or_else(|| dropped.hazard(), Loss::hazard)
 }
 
-/// Warns about the scripts whose SQL could not be captured: what their `down`
-/// drops is unknown.
-pub fn warn_uninspected(scripts: &[Script]) {
-    for script in scripts {
-        if let Some(error) = &script.error {
-            errln!(
-                "warning: cannot tell what the down of {} drops ({error}); it is not counted",
+/// The scripts whose SQL could not be captured, described as possible losses:
+/// what their `down` drops is unknown, so the rollback needs the same consent as
+/// one that is known to drop rows.
+pub fn uninspected(scripts: &[Script]) -> Vec<String> {
+    scripts
+        .iter()
+        .filter_map(|script| {
+            let error = script.error.as_ref()?;
+            Some(format!(
+                "the down of {} may drop data: its SQL cannot be read in advance ({error})",
                 script.version
-            );
-        }
-    }
+            ))
+        })
+        .collect()
 }

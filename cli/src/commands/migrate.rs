@@ -44,7 +44,9 @@ pub async fn downgrade(
     let db = ctx.connect().await?;
     let plan = super::down_hazards::plan(ctx, &db, &target).await?;
     let (scripts, losses) = super::down_hazards::inspect(ctx, &db, &plan).await?;
-    super::down_hazards::warn_uninspected(&scripts);
+    // A `down` that could not be read may drop anything: it needs the same consent.
+    let mut losses: Vec<String> = losses.iter().map(ToString::to_string).collect();
+    losses.extend(super::down_hazards::uninspected(&scripts));
     let gate = super::data_loss::Gate {
         action: "roll back",
         flag_hint: "`db-migrate downgrade ... --allow-data-loss` (`--dry-run` shows the SQL)",
