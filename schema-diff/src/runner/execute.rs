@@ -160,10 +160,17 @@ async fn run(
     direction: Direction,
     manager: &SchemaManager<'_>,
 ) -> Result<(), DbErr> {
-    match direction {
-        Direction::Up => migration.up(manager).await,
-        Direction::Down => migration.down(manager).await,
-    }
+    let backend = crate::Dialect::of(manager.get_database_backend())
+        .map_or("this backend", crate::portable::dialect_name);
+    let (what, run) = match direction {
+        Direction::Up => (format!("running up on {backend}"), migration.up(manager)),
+        Direction::Down => (
+            format!("running down on {backend}"),
+            migration.down(manager),
+        ),
+    };
+    // A hand-written module can still reach a sea-query panic: an error, not a crash.
+    crate::guard::catch_panics(migration.name(), &what, run).await
 }
 
 /// The history rows of a finished run: `seaql_migrations` and the companion row.
