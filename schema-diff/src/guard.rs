@@ -9,7 +9,7 @@
 //! the error says it instead. Panics anywhere else are reported as before.
 
 use std::any::Any;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Once;
@@ -20,11 +20,12 @@ use sea_orm::DbErr;
 thread_local! {
     /// Whether a [`catch_panics`] is polling on this thread.
     static GUARDED: Cell<bool> = const { Cell::new(false) };
-    /// The location of the last panic caught on this thread.
-    static LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 static HOOK: Once = Once::new();
+
+/// What every error [`catch_panics`] makes of a panic says.
+pub const PANICKED: &str = "building a statement panicked";
 
 /// Installs (once) a panic hook that stays quiet inside [`catch_panics`] and hands
 /// every other panic to the hook that was there before.
@@ -33,10 +34,8 @@ fn install_hook() {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
             if GUARDED.with(Cell::get) {
-                let location = info
-                    .location()
-                    .map(|l| format!("{}:{}", l.file(), l.line()));
-                LOCATION.with(|cell| *cell.borrow_mut() = location);
+                // The error says what panicked; where is for `RUST_LOG=debug`.
+                tracing::debug!(location = ?info.location(), "caught a panic in a migration");
             } else {
                 previous(info);
             }
@@ -71,14 +70,10 @@ fn panic_error(migration: &str, what: &str, payload: &(dyn Any + Send)) -> DbErr
         .map(|s| (*s).to_owned())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "no message".to_owned());
-    let location = LOCATION
-        .with(|cell| cell.borrow_mut().take())
-        .map(|l| format!(" (at {l})"))
-        .unwrap_or_default();
     DbErr::Migration(format!(
-        "migration {migration} failed while {what}: building a statement panicked: \
-         {}{location}. The backend probably has no SQL for a type or statement the \
-         migration uses; change the migration so that it does not use it on this backend",
+        "migration {migration} failed while {what}: {PANICKED}: {}. The \
+         backend probably has no SQL for a type or statement the migration uses; change \
+         the migration so that it does not use it on this backend",
         message.trim_end_matches('.')
     ))
 }

@@ -134,6 +134,17 @@ pub fn check_changes(changes: &[Change], dialect: Dialect) -> Vec<NotPortable> {
     check_ops(&crate::statements::flatten(&nodes, dialect), dialect)
 }
 
+/// Whether `error` says a migration cannot run on the backend at all: the failure a
+/// plan starts with ([`failure_message`]) or a panic caught while building a statement
+/// ([`crate::guard::catch_panics`]). Commands report it as an error of their own.
+pub fn cannot_run_here(error: &sea_orm::DbErr) -> bool {
+    let text = error.to_string();
+    text.contains(NOT_PORTABLE) || text.contains(crate::guard::PANICKED)
+}
+
+/// How [`failure_message`] starts.
+const NOT_PORTABLE: &str = "not portable to ";
+
 /// What `dialect` cannot run among `ops` (the plan flattened for `dialect`).
 pub(crate) fn check_ops(ops: &[&Op], dialect: Dialect) -> Vec<NotPortable> {
     let mut found = Vec::new();
@@ -180,7 +191,7 @@ pub(crate) fn check_ops(ops: &[&Op], dialect: Dialect) -> Vec<NotPortable> {
 pub(crate) fn failure_message(dialect: Dialect, problems: &[NotPortable]) -> String {
     let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
     format!(
-        "not portable to {name}: {}; this migration cannot run on {name} (nothing was \
+        "{NOT_PORTABLE}{name}: {}; this migration cannot run on {name} (nothing was \
          changed). Generate it against the backend you deploy to, or change the column type.",
         list.join("; "),
         name = dialect_name(dialect),

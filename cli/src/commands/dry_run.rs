@@ -45,6 +45,10 @@ pub struct Script {
     /// the database), when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Whether `error` says the migration cannot run on this backend at all (a type
+    /// the backend lacks): an error of the command, not a warning.
+    #[serde(skip)]
+    pub unrunnable: bool,
 }
 
 /// `upgrade --dry-run TARGET`.
@@ -104,18 +108,19 @@ pub async fn capture(
         let captured = match found {
             Some(migration) => capture_one(migration.as_ref(), direction, backend)
                 .await
-                .map_err(|e| e.to_string()),
-            None => Err("not in the code".to_owned()),
+                .map_err(|e| (e.to_string(), schema_diff::portable::cannot_run_here(&e))),
+            None => Err(("not in the code".to_owned(), false)),
         };
-        let (sql, error) = match captured {
-            Ok(sql) => (sql, None),
-            Err(e) => (Vec::new(), Some(e)),
+        let (sql, error, unrunnable) = match captured {
+            Ok(sql) => (sql, None, false),
+            Err((e, unrunnable)) => (Vec::new(), Some(e), unrunnable),
         };
         scripts.push(Script {
             version: version.clone(),
             direction: direction.as_str(),
             sql,
             error,
+            unrunnable,
         });
     }
     scripts
@@ -136,7 +141,7 @@ async fn capture_one(
 /// `-- VERSION (up)` header per migration and `;` after each statement. `nothing`
 /// is printed (as a SQL comment) when there are no scripts.
 pub fn print(ctx: &Context<'_>, scripts: &[Script], nothing: &str) -> anyhow::Result<ExitCode> {
-    for script in scripts {
+    for script in scripts.iter().filter(|s| !s.unrunnable) {
         if let Some(error) = &script.error {
             errln!(
                 "warning: cannot show the SQL of {} ({}): {error}",
@@ -151,6 +156,18 @@ pub fn print(ctx: &Context<'_>, scripts: &[Script], nothing: &str) -> anyhow::Re
         outln!("-- {nothing}");
     } else {
         out!("{}", crate::terminal::visible_lines(&sql_text(scripts)));
+    }
+    let unrunnable: Vec<String> = scripts
+        .iter()
+        .filter(|s| s.unrunnable)
+        .filter_map(|s| {
+            s.error
+                .as_ref()
+                .map(|e| format!("{} ({}): {e}", s.version, s.direction))
+        })
+        .collect();
+    if !unrunnable.is_empty() {
+        anyhow::bail!("cannot run on this backend: {}", unrunnable.join("\n"));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -190,12 +207,14 @@ mod tests {
                 direction: "up",
                 sql: vec!["CREATE TABLE a (x int)".into(), "SELECT 1;".into()],
                 error: None,
+                unrunnable: false,
             },
             Script {
                 version: "m2".into(),
                 direction: "down",
                 sql: Vec::new(),
                 error: Some("boom".into()),
+                unrunnable: false,
             },
         ];
         assert_eq!(
