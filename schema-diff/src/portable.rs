@@ -228,23 +228,33 @@ pub(crate) fn specialize_keys(nodes: Vec<Node>, reach: &[Dialect]) -> Vec<Node> 
 }
 
 fn specialize_op(op: Op, reach: &[Dialect]) -> Node {
-    let versions: Vec<(Dialect, Op)> = reach
-        .iter()
-        .filter_map(|d| keyed_op(&op, *d).map(|v| (*d, v)))
-        .collect();
-    if versions.is_empty() {
-        return Node::Op(op);
+    // The backends grouped by the version of `op` they run, in `reach` order.
+    let mut groups: Vec<(Op, Vec<Dialect>)> = Vec::new();
+    for dialect in reach {
+        let version = keyed_op(&op, *dialect).unwrap_or_else(|| op.clone());
+        match groups.iter_mut().find(|(v, _)| *v == version) {
+            Some((_, dialects)) => dialects.push(*dialect),
+            None => groups.push((version, vec![*dialect])),
+        }
     }
-    if let ([(_, only)], [_]) = (versions.as_slice(), reach) {
-        return Node::Op(only.clone());
+    if groups.len() <= 1 {
+        return Node::Op(groups.pop().map_or(op, |(version, _)| version));
     }
-    versions
+    // The largest group is the `else`; every other one is a single backend (there are
+    // three), tested by name.
+    let largest = (0..groups.len())
+        .max_by_key(|i| (groups[*i].1.len(), std::cmp::Reverse(*i)))
+        .unwrap_or(0);
+    let (otherwise, _) = groups.remove(largest);
+    groups
         .into_iter()
         .rev()
-        .fold(Node::Op(op), |otherwise, (dialect, version)| Node::If {
-            dialect,
-            then: vec![Node::Op(version)],
-            otherwise: vec![otherwise],
+        .fold(Node::Op(otherwise), |otherwise, (version, dialects)| {
+            Node::If {
+                dialect: dialects[0],
+                then: vec![Node::Op(version)],
+                otherwise: vec![otherwise],
+            }
         })
 }
 
