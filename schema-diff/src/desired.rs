@@ -10,6 +10,11 @@
 //! and the MySQL backend into `Custom("ENUM(...)")`. The IR is backend-neutral,
 //! so the SQLite statements are the most faithful source whatever database the
 //! schema is later compared with.
+//!
+//! Names: index, unique constraint and foreign key names over 63 bytes (SeaORM
+//! derives them from table names) are shortened with [`crate::names::fit_name`], so
+//! every backend keeps exactly the name the IR has; table and column names over 63
+//! bytes are refused ([`Error::NameTooLong`]).
 
 use sea_orm::sea_query::extension::postgres::TypeCreateStatement;
 use sea_orm::sea_query::{
