@@ -5,7 +5,7 @@
 //! (`unimplemented!`) instead of returning an error: arrays on SQLite and MySQL,
 //! `Interval` on SQLite, `Year` on SQLite and PostgreSQL, an auto-increment column of
 //! a type PostgreSQL has no identity for. So the plan of every change list is checked
-//! here, per backend, over the IR: [`check_ops`] lists what a backend cannot run, and
+//! here, per backend, over the IR: [`check_changes`] lists what a backend cannot run, and
 //! the plan starts with a clear failure on that backend (see `statements::plan`), so a
 //! generated module, [`crate::statements::apply`] and
 //! [`crate::statements::preview_sql`] stop with an error naming the table and column
@@ -135,7 +135,7 @@ pub fn check_changes(changes: &[Change], dialect: Dialect) -> Vec<NotPortable> {
 }
 
 /// Whether `error` says a migration cannot run on the backend at all: the failure a
-/// plan starts with ([`failure_message`]) or a panic caught while building a statement
+/// plan starts with (`not portable to ...`) or a panic caught while building a statement
 /// ([`crate::guard::catch_panics`]). Commands report it as an error of their own.
 pub fn cannot_run_here(error: &sea_orm::DbErr) -> bool {
     let text = error.to_string();
