@@ -37,7 +37,9 @@ use sha2::{Digest, Sha256};
 ///
 /// Runs `up` against a recording mock connection (see the [module docs](self) for
 /// what catalog-reading helpers record). An error of the migration itself (for
-/// example a generated `Err` for a change this backend cannot make) is returned as is.
+/// example a generated `Err` for a change this backend cannot make) is returned as is;
+/// a panic while the migration builds a statement (sea-query has no SQL for a type on
+/// this backend) is an error naming the migration ([`crate::guard::catch_panics`]).
 pub async fn capture_up_sql(
     migration: &dyn MigrationTrait,
     backend: DbBackend,
@@ -75,10 +77,14 @@ async fn capture(
     .into();
     {
         let manager = SchemaManager::new(&db);
-        match direction {
-            Direction::Up => migration.up(&manager).await?,
-            Direction::Down => migration.down(&manager).await?,
-        }
+        let backend_name =
+            crate::Dialect::of(backend).map_or("this backend", crate::portable::dialect_name);
+        let (what, run) = match direction {
+            Direction::Up => ("capturing the SQL of up", migration.up(&manager)),
+            Direction::Down => ("capturing the SQL of down", migration.down(&manager)),
+        };
+        let what = format!("{what} on {backend_name}");
+        crate::guard::catch_panics(migration.name(), &what, run).await?;
     }
     let statements = std::mem::take(&mut *log.lock().unwrap_or_else(PoisonError::into_inner));
     Ok(statements)

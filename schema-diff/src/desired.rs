@@ -10,6 +10,11 @@
 //! and the MySQL backend into `Custom("ENUM(...)")`. The IR is backend-neutral,
 //! so the SQLite statements are the most faithful source whatever database the
 //! schema is later compared with.
+//!
+//! Names: index, unique constraint and foreign key names over 63 bytes (SeaORM
+//! derives them from table names) are shortened with [`crate::names::fit_name`], so
+//! every backend keeps exactly the name the IR has; table and column names over 63
+//! bytes are refused ([`Error::NameTooLong`]).
 
 use sea_orm::sea_query::extension::postgres::TypeCreateStatement;
 use sea_orm::sea_query::{
@@ -23,6 +28,7 @@ use crate::ir::{
     Column, ColumnType, DefaultValue, EnumType, FkAction, ForeignKey, Generated, Index, Schema,
     Table,
 };
+use crate::names::fit_name;
 
 /// One entity's schema statements: `(table, extra indexes, enum types)`, the
 /// tuple `entity::all_entities(&sea_orm::Schema)` returns per entity.
@@ -66,6 +72,7 @@ pub fn table_from_statements(
             column: String::new(),
             reason: "the CREATE TABLE statement has no plain table name".into(),
         })?;
+    crate::names::check_identifier("table", &name)?;
     let (comment, renamed_from) = split_renamed_from(stmt.get_comment().map(String::as_str));
     let mut table = Table {
         name: name.clone(),
@@ -76,13 +83,14 @@ pub fn table_from_statements(
 
     for def in stmt.get_columns() {
         let column = column_from_def(&name, def)?;
+        crate::names::check_identifier(&format!("column of table `{name}`"), &column.name)?;
         let spec = def.get_column_spec();
         if spec.primary_key {
             table.primary_key.push(column.name.clone());
         }
         if spec.unique {
             table.indexes.push(Index {
-                name: format!("{name}_{}_key", column.name),
+                name: fit_name(&format!("{name}_{}_key", column.name)),
                 columns: vec![column.name.clone()],
                 unique: true,
                 constraint: true,
@@ -114,7 +122,7 @@ pub fn table_from_statements(
                     reason: "foreign key without a plain referenced table name".into(),
                 })?;
         table.foreign_keys.push(ForeignKey {
-            name: fk.get_name().map(str::to_owned),
+            name: fk.get_name().map(fit_name),
             columns: fk.get_columns(),
             ref_table,
             ref_columns: fk.get_ref_columns(),
@@ -165,7 +173,7 @@ fn index_from_stmt(table: &str, index: &IndexCreateStatement, constraint: bool) 
         format!("{table}_{}_{suffix}", columns.join("_"))
     });
     Index {
-        name,
+        name: fit_name(&name),
         columns,
         unique,
         constraint,

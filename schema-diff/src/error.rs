@@ -19,6 +19,9 @@ pub enum Error {
     /// A name or expression that cannot be put into SQL safely.
     #[error(transparent)]
     UnsafeName(#[from] crate::sql_text::UnsafeName),
+    /// A table or column name longer than every backend keeps.
+    #[error(transparent)]
+    NameTooLong(#[from] crate::names::NameTooLong),
     /// The generated code could not be formatted.
     #[error("cannot render the migration: {0}")]
     Render(String),

@@ -75,6 +75,19 @@ pub async fn run(
             changes = diff_with_hints(&actual, &desired, dialect, &options, &hints);
         }
     }
+    // A change this database cannot run would fail on the first `upgrade`: refuse it
+    // now (other backends get hazard PT001 and a failing branch in the module).
+    let unportable = schema_diff::portable::check_changes(&changes, dialect);
+    if !unportable.is_empty() {
+        let list: Vec<String> = unportable.iter().map(ToString::to_string).collect();
+        bail!(
+            "the changes cannot run on this database ({}): {}; nothing was written. Change \
+             the entity's column type to one {} has",
+            schema_diff::portable::dialect_name(dialect),
+            list.join("; "),
+            schema_diff::portable::dialect_name(dialect),
+        );
+    }
     let summary: Vec<String> = changes.iter().map(|c| c.describe()).collect();
     let lint_options = schema_diff::lint::LintOptions {
         dialect: Some(dialect),

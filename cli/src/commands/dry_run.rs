@@ -49,6 +49,10 @@ pub struct Script {
     /// where rows would be lost.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hazards: Vec<schema_diff::lint::Hazard>,
+    /// Whether `error` says the migration cannot run on this backend at all (a type
+    /// the backend lacks): an error of the command, not a warning.
+    #[serde(skip)]
+    pub unrunnable: bool,
 }
 
 /// `upgrade --dry-run TARGET`.
@@ -98,12 +102,12 @@ pub async fn capture(
         let captured = match found {
             Some(migration) => capture_one(migration.as_ref(), direction, backend)
                 .await
-                .map_err(|e| e.to_string()),
-            None => Err("not in the code".to_owned()),
+                .map_err(|e| (e.to_string(), schema_diff::portable::cannot_run_here(&e))),
+            None => Err(("not in the code".to_owned(), false)),
         };
-        let (sql, error) = match captured {
-            Ok(sql) => (sql, None),
-            Err(e) => (Vec::new(), Some(e)),
+        let (sql, error, unrunnable) = match captured {
+            Ok(sql) => (sql, None, false),
+            Err((e, unrunnable)) => (Vec::new(), Some(e), unrunnable),
         };
         scripts.push(Script {
             version: version.clone(),
@@ -111,6 +115,7 @@ pub async fn capture(
             sql,
             error,
             hazards: Vec::new(),
+            unrunnable,
         });
     }
     scripts
@@ -131,7 +136,7 @@ async fn capture_one(
 /// `-- VERSION (up)` header per migration and `;` after each statement. `nothing`
 /// is printed (as a SQL comment) when there are no scripts.
 pub fn print(ctx: &Context<'_>, scripts: &[Script], nothing: &str) -> anyhow::Result<ExitCode> {
-    for script in scripts {
+    for script in scripts.iter().filter(|s| !s.unrunnable) {
         if let Some(error) = &script.error {
             errln!(
                 "warning: cannot show the SQL of {} ({}): {error}",
@@ -146,6 +151,18 @@ pub fn print(ctx: &Context<'_>, scripts: &[Script], nothing: &str) -> anyhow::Re
         outln!("-- {nothing}");
     } else {
         out!("{}", crate::terminal::visible_lines(&sql_text(scripts)));
+    }
+    let unrunnable: Vec<String> = scripts
+        .iter()
+        .filter(|s| s.unrunnable)
+        .filter_map(|s| {
+            s.error
+                .as_ref()
+                .map(|e| format!("{} ({}): {e}", s.version, s.direction))
+        })
+        .collect();
+    if !unrunnable.is_empty() {
+        anyhow::bail!("cannot run on this backend: {}", unrunnable.join("\n"));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -194,6 +211,7 @@ mod tests {
                     table: Some("a".into()),
                     message: "dropping table a loses all of its rows".into(),
                 }],
+                unrunnable: false,
             },
             Script {
                 version: "m2".into(),
@@ -201,6 +219,7 @@ mod tests {
                 sql: Vec::new(),
                 error: Some("boom".into()),
                 hazards: Vec::new(),
+                unrunnable: false,
             },
         ];
         assert_eq!(

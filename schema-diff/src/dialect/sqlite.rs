@@ -16,7 +16,8 @@ use crate::ir::{Column, ColumnType, DefaultValue, Schema, Table};
 /// comments, foreign-key names and named enum types are dropped (SQLite keeps
 /// none of them); a single-column `INTEGER` primary key is a rowid alias, so it
 /// is auto-increment and NOT NULL whatever was declared, and no other column can
-/// be auto-increment. Names and positions of tables, columns, indexes and
+/// be auto-increment; an auto-increment key of a smaller integer type is the
+/// `integer` it is created as. Names and positions of tables, columns, indexes and
 /// foreign keys are unchanged.
 pub fn normalize_schema(schema: &Schema) -> Schema {
     Schema {
@@ -30,6 +31,15 @@ fn normalize_table(table: &Table) -> Table {
     out.comment = None;
     for column in &mut out.columns {
         normalize_column(column);
+        // An auto-increment key of any integer width is created `integer` (the only
+        // type SQLite numbers; see `portable::key_type`).
+        if column.auto_increment
+            && table.primary_key.len() == 1
+            && table.primary_key[0] == column.name
+            && crate::portable::key_type(&column.ty, crate::Dialect::Sqlite).is_some()
+        {
+            column.ty = ColumnType::Integer;
+        }
         let rowid_alias = table.primary_key.len() == 1
             && table.primary_key[0] == column.name
             && column.ty == ColumnType::Integer

@@ -25,6 +25,7 @@
 //! | `RN001` | warning  | `DropColumn` + `AddColumn`, `DropTable` + `CreateTable` | looks like a rename: declare `renamed_from` to keep the data |
 //! | `CS001` | warning  | `AlterColumn` dropping a default, on an existing table | inserts that omit the column get `NULL` or fail |
 //! | `CS002` | warning  | unique `DropIndex` on an existing table (not replaced by a unique index on the same columns or a subset) | duplicates can enter; the `down` then fails |
+//! | `PT001` | warning  | a column some backend has no type for       | not portable to that backend: the migration fails there before it starts ([`not_portable`]) |
 //!
 //! An *existing table* is one of the actual schema (through any `RenameTable` of the
 //! list) that the list does not create. Changes inside a `RebuildTable` are linted like
@@ -145,7 +146,47 @@ pub fn lint_with(changes: &[Change], actual: &Schema, options: &LintOptions) -> 
         .into_iter()
         .map(|finding| finding.hazard)
         .collect();
+    hazards.extend(not_portable(changes));
     hazards.sort_by_key(|h| std::cmp::Reverse(h.severity));
+    hazards
+}
+
+/// `PT001`: for each change, each column it creates or changes in a way some backend
+/// cannot express (see [`crate::portable`]), one hazard naming those backends.
+pub fn not_portable(changes: &[Change]) -> Vec<Hazard> {
+    let mut hazards = Vec::new();
+    for change in changes {
+        let mut found: Vec<((String, String), Vec<crate::portable::NotPortable>)> = Vec::new();
+        for dialect in crate::portable::DIALECTS {
+            for problem in crate::portable::check_changes(std::slice::from_ref(change), dialect) {
+                let key = (problem.table.clone(), problem.column.clone());
+                match found.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, list)) => list.push(problem),
+                    None => found.push((key, vec![problem])),
+                }
+            }
+        }
+        for ((table, column), problems) in found {
+            let names: Vec<&str> = problems
+                .iter()
+                .map(|p| crate::portable::dialect_name(p.dialect))
+                .collect();
+            let reasons: Vec<&str> = problems.iter().map(|p| p.reason).collect();
+            hazards.push(Hazard {
+                code: "PT001",
+                severity: Severity::Warning,
+                message: format!(
+                    "column {}.{} is not portable to {}: {}; the migration fails there \
+                     before it changes anything",
+                    crate::display::visible(&table),
+                    crate::display::visible(&column),
+                    names.join(", "),
+                    reasons.join("; ")
+                ),
+                table: Some(table),
+            });
+        }
+    }
     hazards
 }
 

@@ -521,3 +521,53 @@ fn preflight_queries_are_portable_counts() {
         "1 row of users has NULL in name: SET NOT NULL will fail"
     );
 }
+
+#[test]
+fn pt001_a_column_some_backend_cannot_create() {
+    let changes = vec![
+        Change::AddColumn {
+            table: "users".into(),
+            column: null_col("tags", ColumnType::Array(Box::new(ColumnType::Text))),
+        },
+        Change::AddColumn {
+            table: "users".into(),
+            column: null_col("born", ColumnType::Year),
+        },
+        Change::AddColumn {
+            table: "users".into(),
+            column: null_col("nick", ColumnType::Text),
+        },
+    ];
+    let schema = Schema {
+        tables: vec![users()],
+        enums: Vec::new(),
+    };
+    let found: Vec<Hazard> = lint(&changes, &schema)
+        .into_iter()
+        .filter(|h| h.code == "PT001")
+        .collect();
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!(found[0].severity, Severity::Warning);
+    assert_eq!(found[0].table.as_deref(), Some("users"));
+    assert_eq!(
+        found[0].message,
+        "column users.tags is not portable to SQLite, MySQL: SQLite has no array types; \
+         MySQL has no array types; the migration fails there before it changes anything"
+    );
+    assert!(
+        found[1]
+            .message
+            .starts_with("column users.born is not portable to SQLite, PostgreSQL"),
+        "{}",
+        found[1].message
+    );
+    // A small auto-increment key is portable: it is written as each backend numbers.
+    let key = Change::CreateTable {
+        table: table("counters", Vec::new()),
+    };
+    let mut small = key.clone();
+    if let Change::CreateTable { table } = &mut small {
+        table.columns[0].ty = ColumnType::SmallUnsigned;
+    }
+    assert!(not_portable(&[small]).is_empty());
+}

@@ -445,3 +445,30 @@ fn column_type_values_match_statements() {
         assert_eq!(printed, built, "{ty:?}");
     }
 }
+
+/// A module with a column only PostgreSQL has and a `u16` auto-increment key: it
+/// fails first on SQLite and MySQL, naming the column, and writes the key `integer`
+/// on SQLite and PostgreSQL.
+#[test]
+fn not_portable_column_and_small_key() {
+    let mut table = Table {
+        name: "tagged".into(),
+        columns: vec![
+            id(ColumnType::SmallUnsigned),
+            col("tags", ColumnType::Array(Box::new(ColumnType::Text))),
+        ],
+        primary_key: vec!["id".into()],
+        ..Table::default()
+    };
+    table.indexes.clear();
+    let code = render(&[Change::CreateTable { table }]);
+    assert!(
+        code.contains("not portable to SQLite: column `tagged`.`tags`"),
+        "{code}"
+    );
+    assert!(
+        code.contains("not portable to MySQL: column `tagged`.`tags`"),
+        "{code}"
+    );
+    insta::assert_snapshot!(code);
+}

@@ -76,9 +76,18 @@ pub(super) async fn run_one(
 ) -> Result<RunReport, RunError> {
     let version = migration.name();
     let backend = exec.get_database_backend();
+    let checksum = match refuse_unrunnable(migration, direction, backend).await {
+        Ok(checksum) => checksum,
+        Err(source) => {
+            return Err(RunError::Migration {
+                version: version.to_owned(),
+                source,
+            });
+        }
+    };
     let record = Record {
         version,
-        checksum: migration_checksum(migration, backend).await,
+        checksum,
         started_at: history::now(),
         started: Instant::now(),
     };
@@ -230,10 +239,17 @@ async fn run(
     direction: Direction,
     manager: &SchemaManager<'_>,
 ) -> Result<(), DbErr> {
-    match direction {
-        Direction::Up => migration.up(manager).await,
-        Direction::Down => migration.down(manager).await,
-    }
+    let backend = crate::Dialect::of(manager.get_database_backend())
+        .map_or("this backend", crate::portable::dialect_name);
+    let (what, run) = match direction {
+        Direction::Up => (format!("running up on {backend}"), migration.up(manager)),
+        Direction::Down => (
+            format!("running down on {backend}"),
+            migration.down(manager),
+        ),
+    };
+    // A hand-written module can still reach a sea-query panic: an error, not a crash.
+    crate::guard::catch_panics(migration.name(), &what, run).await
 }
 
 /// The history rows of a finished run: `seaql_migrations` and the companion row.
@@ -252,6 +268,40 @@ async fn write_record(
             companion::remove(db, record.version).await
         }
     }
+}
+
+/// The checksum of `migration` ([`migration_checksum`]), after a dry run on a recording
+/// connection in `direction`: a migration that cannot run on `backend` at all (its plan
+/// fails there, or building a statement panics, see
+/// [`crate::portable::cannot_run_here`]) is an error before anything is written, not
+/// even the companion row, so it is refused and not left half-done or dirty.
+async fn refuse_unrunnable(
+    migration: &dyn MigrationTrait,
+    direction: Direction,
+    backend: DbBackend,
+) -> Result<Option<String>, DbErr> {
+    let up = crate::capture::capture_up_sql(migration, backend).await;
+    let captured = match direction {
+        Direction::Up => up.as_ref().map(|_| ()).map_err(Clone::clone),
+        Direction::Down => crate::capture::capture_down_sql(migration, backend)
+            .await
+            .map(|_| ()),
+    };
+    if let Err(e) = captured
+        && crate::portable::cannot_run_here(&e)
+    {
+        return Err(DbErr::Migration(format!(
+            "not started, nothing was changed: {}",
+            e.to_string().trim_start_matches("Migration Error: ")
+        )));
+    }
+    Ok(match up {
+        Ok(statements) => Some(crate::capture::checksum(&statements)),
+        Err(e) => {
+            tracing::debug!(version = migration.name(), error = %e, "no checksum");
+            None
+        }
+    })
 }
 
 /// The checksum of the SQL `migration.up` sends on `backend`, captured without

@@ -8,6 +8,7 @@
 use crate::Change;
 use crate::dialect::Dialect;
 use crate::ir::{Column, EnumType, ForeignKey, Index, Table};
+use crate::portable;
 
 /// One node of the plan.
 #[derive(Clone, Debug, PartialEq)]
@@ -153,7 +154,24 @@ pub(crate) fn plan(changes: &[Change]) -> Vec<Node> {
     for change in changes {
         plan_change(change, &mut nodes, false);
     }
-    nodes
+    let nodes = portable::specialize_keys(nodes, &portable::DIALECTS);
+    // What a backend cannot run fails there first, before sea-query builds (and
+    // panics on) a statement it has no SQL for.
+    let mut guarded = Vec::new();
+    for dialect in portable::DIALECTS {
+        let problems = portable::check_ops(&flatten(&nodes, dialect), dialect);
+        if !problems.is_empty() {
+            guarded.push(Node::If {
+                dialect,
+                then: vec![Node::Op(Op::Fail(portable::failure_message(
+                    dialect, &problems,
+                )))],
+                otherwise: Vec::new(),
+            });
+        }
+    }
+    guarded.extend(nodes);
+    guarded
 }
 
 /// The operations that run on `dialect`, in order.
@@ -190,12 +208,12 @@ fn sqlite_blocker(change: &Change) -> Option<String> {
 }
 
 /// The name a foreign key is dropped by: its own, or PostgreSQL's default
-/// (`<table>_<columns>_fkey`) when the IR has none.
+/// (`<table>_<columns>_fkey`, cut to 63 bytes as PostgreSQL cuts it) when the IR has
+/// none.
 pub(crate) fn foreign_key_name(table: &str, foreign_key: &ForeignKey) -> String {
-    foreign_key
-        .name
-        .clone()
-        .unwrap_or_else(|| format!("{table}_{}_fkey", foreign_key.columns.join("_")))
+    foreign_key.name.clone().unwrap_or_else(|| {
+        crate::names::postgres_default_name(table, &foreign_key.columns.join("_"), "fkey")
+    })
 }
 
 /// Whether `index` is a unique table constraint (rather than a `CREATE INDEX`).
