@@ -69,6 +69,9 @@ pub enum HazardSource {
     Target,
     /// The drift: the changes from the replayed migrations to the entities.
     Drift,
+    /// The rows of the target that the pending migrations cannot keep (the
+    /// data-aware preflight of the changes from the target to the replayed head).
+    Pending,
 }
 
 /// A lint hazard and the comparison it comes from.
@@ -77,7 +80,7 @@ pub struct FoundHazard {
     /// The hazard: `code`, `severity`, `table`, `message`.
     #[serde(flatten)]
     pub hazard: Hazard,
-    /// `target` or `drift`.
+    /// `target`, `drift` or `pending`.
     pub source: HazardSource,
 }
 
@@ -218,6 +221,16 @@ async fn check_on(
                     summary(&report.drift)
                 ));
             }
+            if !report.pending.is_empty() {
+                let pending = schema_diff::diff(&actual, &replayed, dialect, &diff_options);
+                let counted = schema_diff::lint::preflight(db, &pending)
+                    .await
+                    .context("cannot count the rows the pending migrations would affect")?;
+                hazards.extend(counted.into_iter().map(|hazard| FoundHazard {
+                    hazard,
+                    source: HazardSource::Pending,
+                }));
+            }
             hazards.extend(
                 schema_diff::lint::lint_with(&report.drift, &replayed, &lint_options)
                     .into_iter()
@@ -250,9 +263,19 @@ async fn replay(
     db_url: &str,
     migrations: fn() -> Vec<Box<dyn MigrationTrait>>,
 ) -> anyhow::Result<Result<Schema, String>> {
+    replay_to(db, db_url, migrations, &UpgradeTarget::Head).await
+}
+
+/// [`replay`] up to `target` (an absolute target: `Head` or a version).
+pub(crate) async fn replay_to(
+    db: &DatabaseConnection,
+    db_url: &str,
+    migrations: fn() -> Vec<Box<dyn MigrationTrait>>,
+    target: &UpgradeTarget,
+) -> anyhow::Result<Result<Schema, String>> {
     super::scratch::with_scratch(db, db_url, SCRATCH_PREFIX, async |scratch| {
         let runner = Runner::new(migrations());
-        match runner.upgrade(scratch, &UpgradeTarget::Head, |_| {}).await {
+        match runner.upgrade(scratch, target, |_| {}).await {
             Ok(_) => {}
             Err(e @ (RunError::Migration { .. } | RunError::PartlyApplied { .. })) => {
                 return Ok(Err(e.to_string()));
@@ -331,6 +354,7 @@ pub(crate) fn print_text(report: &Report, with_hazards: bool) {
                 let source = match found.source {
                     HazardSource::Target => "database → entities",
                     HazardSource::Drift => "drift",
+                    HazardSource::Pending => "pending migrations, on this data",
                 };
                 outln!("  {} [{source}]", found.hazard);
             }

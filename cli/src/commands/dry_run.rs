@@ -9,6 +9,7 @@
 
 use std::process::ExitCode;
 
+use schema_diff::lint::Hazard;
 use schema_diff::runner::{DowngradeTarget, RunError, UpgradeTarget};
 use sea_orm::DbBackend;
 use sea_orm_migration::MigrationTrait;
@@ -46,36 +47,66 @@ pub struct Script {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// What the statements drop (`downgrade --dry-run`), counted on the database
-    /// where rows would be lost.
+    /// where rows would be lost; for `upgrade --dry-run`, on the last migration, the
+    /// rows of the database the migrations up to it cannot keep (the preflight).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub hazards: Vec<schema_diff::lint::Hazard>,
+    pub hazards: Vec<Hazard>,
     /// Whether `error` says the migration cannot run on this backend at all (a type
     /// the backend lacks): an error of the command, not a warning.
     #[serde(skip)]
     pub unrunnable: bool,
 }
 
-/// `upgrade --dry-run TARGET`.
+/// `upgrade --dry-run TARGET`: the SQL, and the rows of this database the
+/// migrations cannot keep (the data-aware preflight).
 pub async fn upgrade(ctx: &Context<'_>, target: &str) -> anyhow::Result<ExitCode> {
     let parsed: UpgradeTarget = target.parse()?;
-    let (plan, backend) = {
-        let db = ctx.connect().await?;
-        let runner = ctx.runner();
-        let status = runner.status(&db).await?;
-        if !status.unknown.is_empty() {
-            return Err(RunError::UnknownApplied(status.unknown).into());
-        }
-        let plan = parsed.plan(&runner.versions(), &status.pending)?;
-        let backend = db.get_database_backend();
-        db.close().await.ok();
-        (plan, backend)
+    let db = ctx.connect().await?;
+    let runner = ctx.runner();
+    let status = runner.status(&db).await?;
+    if !status.unknown.is_empty() {
+        return Err(RunError::UnknownApplied(status.unknown).into());
+    }
+    let plan = parsed.plan(&runner.versions(), &status.pending)?;
+    let backend = db.get_database_backend();
+    let preflight = match plan.last() {
+        Some(last) => preflight(ctx, &db, last).await?,
+        None => Vec::new(),
     };
-    let scripts = capture(ctx, &plan, Direction::Up, backend).await;
+    db.close().await.ok();
+    let mut scripts = capture(ctx, &plan, Direction::Up, backend).await;
+    if let Some(last) = scripts.last_mut() {
+        last.hazards.extend(preflight);
+    }
     print(
         ctx,
         &scripts,
         "nothing to apply: the database is up to date",
     )
+}
+
+/// The preflight of what applying the migrations up to `last` does to this
+/// database: the migrations are replayed on a scratch database, the difference to
+/// this one's schema is what they change, and its risky changes are counted here.
+async fn preflight(
+    ctx: &Context<'_>,
+    db: &sea_orm::DatabaseConnection,
+    last: &str,
+) -> anyhow::Result<Vec<Hazard>> {
+    let target = UpgradeTarget::Version(last.to_owned());
+    let replayed =
+        match super::check::replay_to(db, &ctx.url, ctx.project.migrations, &target).await? {
+            Ok(schema) => schema,
+            Err(failure) => {
+                errln!("warning: the rows at risk cannot be counted: {failure}");
+                return Ok(Vec::new());
+            }
+        };
+    let actual = schema_diff::introspect::introspect(db).await?;
+    let dialect = schema_diff::Dialect::of(db.get_database_backend())
+        .ok_or_else(|| anyhow::anyhow!("unsupported database backend"))?;
+    let changes = schema_diff::diff(&actual, &replayed, dialect, &Default::default());
+    Ok(schema_diff::lint::preflight(db, &changes).await?)
 }
 
 /// `downgrade --dry-run TARGET`: the SQL, and the hazards of what it drops.
