@@ -163,9 +163,10 @@ pub(super) async fn run_one(
         // Without the lock nothing more is written: the row says what is true.
         Err(Stop::Run(error)) => Err(error),
         Err(Stop::Db(source)) if tracked => {
+            let message = crate::error::without_server_source_line(&source.to_string());
             let text = match direction {
-                Direction::Up => source.to_string(),
-                Direction::Down => format!("while rolling back: {source}"),
+                Direction::Up => message,
+                Direction::Down => format!("while rolling back: {message}"),
             };
             let failed = record.row(MigrationState::Failed, Some(text));
             if let Err(e) = companion::upsert(exec, &failed).await {
