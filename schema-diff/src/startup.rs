@@ -233,7 +233,7 @@ async fn probe(url: &str) -> Result<(), String> {
     }
     let scheme = url.split_once(':').map_or("", |(s, _)| s);
     let host = ipv6_host(url);
-    let outcome = match scheme {
+    match scheme {
         "postgres" | "postgresql" => match PgConnectOptions::from_str(url) {
             Ok(o) => ping(match &host {
                 Some(h) => o.host(h),
@@ -261,9 +261,8 @@ async fn probe(url: &str) -> Result<(), String> {
         )
         .await
         .map_err(|e| e.to_string()),
-        other => return Err(format!("unsupported database URL scheme `{other}`")),
-    };
-    outcome
+        other => Err(format!("unsupported database URL scheme `{other}`")),
+    }
 }
 
 /// The IPv6 address of a URL whose host is a bracketed literal (`[::1]`), without
