@@ -175,6 +175,15 @@ pub fn validate_url(raw: &str) -> anyhow::Result<String> {
             if parsed.host_str().is_none_or(str::is_empty) {
                 bail!("malformed database URL `{}`: no host", redact_url(raw));
             }
+            // MySQL has no default database: every query would fail with
+            // "No database selected", and the history would read as empty.
+            if matches!(scheme, "mysql" | "mariadb") && parsed.path().trim_matches('/').is_empty() {
+                bail!(
+                    "the MySQL/MariaDB URL `{}` names no database: add it as the URL's path, \
+                     e.g. {scheme}://USER@HOST:3306/DATABASE",
+                    redact_url(raw)
+                );
+            }
             if scheme == "mariadb" {
                 return Ok(format!("mysql{}", &raw["mariadb".len()..]));
             }
@@ -197,6 +206,14 @@ fn validate_sqlite(raw: &str) -> anyhow::Result<String> {
     let path = crate::sqlite_file::path_of(raw)
         .with_context(|| format!("malformed database URL `{}`", redact_url(raw)))?;
     if let Some(path) = path {
+        if path.is_dir() {
+            bail!(
+                "the SQLite database `{}` is a directory, not a file: name a file, \
+                 e.g. sqlite://{}/app.db",
+                path.display(),
+                path.display().to_string().trim_end_matches('/')
+            );
+        }
         let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
         if let Some(dir) = parent
             && !dir.is_dir()
@@ -245,6 +262,37 @@ mod tests {
                 .ok()
                 .as_deref(),
             Some("mysql://root@localhost/test")
+        );
+    }
+
+    #[test]
+    fn mysql_urls_must_name_a_database() {
+        for url in [
+            "mysql://root@127.0.0.1:3306",
+            "mysql://root@127.0.0.1:3306/",
+            "mariadb://root@[::1]:3306/",
+        ] {
+            let err = validate_url(url).err().map(|e| e.to_string());
+            assert!(
+                err.as_deref()
+                    .is_some_and(|e| e.contains("names no database")),
+                "{url}: {err:?}"
+            );
+        }
+        assert!(validate_url("mysql://root@[::1]:3306/app").is_ok());
+        // PostgreSQL defaults to the user's database.
+        assert!(validate_url("postgres://postgres@127.0.0.1:5432").is_ok());
+    }
+
+    #[test]
+    fn a_directory_is_not_a_sqlite_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().display());
+        let err = validate_url(&url).err().map(|e| e.to_string());
+        assert!(
+            err.as_deref()
+                .is_some_and(|e| e.contains("is a directory, not a file")),
+            "{err:?}"
         );
     }
 

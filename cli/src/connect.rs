@@ -35,9 +35,25 @@ pub async fn connect(raw_url: &str) -> anyhow::Result<DatabaseConnection> {
             .min_connections(1)
             .map_sqlx_postgres_opts(|o| o.statement_cache_capacity(0))
             .map_sqlx_mysql_opts(|o| o.statement_cache_capacity(0));
+        // The drivers keep the brackets of `[::1]` and fail to resolve it.
+        if let Some(host) = schema_diff::startup::ipv6_host(&url) {
+            let pg_host = host.clone();
+            options
+                .map_sqlx_postgres_opts(move |o| o.host(&pg_host))
+                .map_sqlx_mysql_opts(move |o| o.host(&host));
+        }
     }
     let shown = redact_url(raw_url);
     Database::connect(options).await.map_err(|e| match e {
+        DbErr::Conn(RuntimeErr::SqlxError(ref inner))
+            if url.starts_with("postgres")
+                && !matches!(**inner, sea_orm::sqlx::Error::PoolTimedOut) =>
+        {
+            anyhow::anyhow!(
+                "cannot connect to `{shown}`: {}",
+                schema_diff::startup::explain_connect_error(&url, inner)
+            )
+        }
         // sqlx retries a refused connection until the timeout, then reports only that.
         DbErr::Conn(RuntimeErr::SqlxError(ref inner))
             if matches!(**inner, sea_orm::sqlx::Error::PoolTimedOut) =>

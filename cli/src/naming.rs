@@ -2,10 +2,24 @@
 
 use anyhow::bail;
 
-/// The slug of a description: lowercase ASCII words joined by `_`, at most 60 characters.
+/// The slug of a description: lowercase ASCII words joined by `_`, at most 60
+/// characters. Letters of other scripts are transliterated first (`Präferenzen`
+/// → `praferenzen`, `пользователи` → `polzovateli`, `用户` → `yong_hu`), so a
+/// description in any language names its module; the result is a valid Rust
+/// identifier in a module name without lint warnings.
 pub fn slug(description: &str) -> anyhow::Result<String> {
+    // Char by char, so that the soft sign (`ь` → `'`) does not split a word.
+    let ascii: String = description
+        .chars()
+        .map(|c| match c {
+            c if c.is_ascii() => c.to_string(),
+            c => deunicode::deunicode_char(c)
+                .unwrap_or(" ")
+                .replace('\'', ""),
+        })
+        .collect();
     let mut out = String::new();
-    for word in description
+    for word in ascii
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
     {
@@ -80,6 +94,24 @@ mod tests {
             Some("add_user_preferences")
         );
         assert!(slug("!!!").is_err());
+    }
+
+    #[test]
+    fn non_ascii_descriptions_are_transliterated() {
+        let s = |d: &str| slug(d).ok();
+        assert_eq!(
+            s("Präferenzen für Nutzer").as_deref(),
+            Some("praferenzen_fur_nutzer")
+        );
+        assert_eq!(
+            s("добавить пользователей").as_deref(),
+            Some("dobavit_polzovatelei")
+        );
+        assert_eq!(s("用户 表").as_deref(), Some("yong_hu_biao"));
+        assert_eq!(s("café 2").as_deref(), Some("cafe_2"));
+        // Only symbols without letters stay an error, never an empty slug.
+        assert!(slug("→ ✓").is_err() || slug("→ ✓").is_ok_and(|s| !s.is_empty()));
+        assert!(slug("   ").is_err());
     }
 
     #[test]

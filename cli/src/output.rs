@@ -52,7 +52,7 @@ pub fn init_logging(verbose: u8) {
 
 /// Prints `error: ...` (the whole context chain on one line, passwords redacted) and returns 1.
 pub fn fail(error: &anyhow::Error) -> ExitCode {
-    errln!("error: {}", one_line(error));
+    errln!("error: {}", error_line(error));
     if error
         .downcast_ref::<crate::commands::data_loss::Refused>()
         .is_some()
@@ -63,12 +63,13 @@ pub fn fail(error: &anyhow::Error) -> ExitCode {
 }
 
 /// The context chain joined with `: `, without a cause that merely repeats the
-/// message before it (drivers often print their source inside their own message),
-/// on a single line, passwords redacted.
-fn one_line(error: &anyhow::Error) -> String {
+/// message before it (drivers often print their source inside their own message)
+/// and without PostgreSQL's server-source ` at line N`, on a single line,
+/// passwords redacted.
+pub(crate) fn error_line(error: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     for cause in error.chain() {
-        let text = cause.to_string();
+        let text = schema_diff::error::without_server_source_line(&cause.to_string());
         if !parts
             .last()
             .is_some_and(|prev| prev.contains(text.as_str()))
@@ -122,7 +123,7 @@ mod tests {
             .context("Connection Error: pool timed out")
             .context("cannot connect\nto `x`");
         assert_eq!(
-            one_line(&error),
+            error_line(&error),
             "cannot connect to `x`: Connection Error: pool timed out"
         );
     }

@@ -2,14 +2,18 @@
 //! parser (`syn`) and changed by inserting text at the parsed positions, so that
 //! comments, hand-written migrations and every other item stay as they are.
 
+use std::path::Path;
+
 use anyhow::{Context, bail};
 use proc_macro2::{LineColumn, TokenTree};
 use syn::spanned::Spanned;
 
 /// `lib_rs` with `mod <module>;` declared and `Box::new(<module>::Migration)`
 /// appended to the `vec![...]` that `MigratorTrait::migrations` returns.
-pub fn register(lib_rs: &str, module: &str) -> anyhow::Result<String> {
-    let file = syn::parse_file(lib_rs).context("cannot parse the migration crate's lib.rs")?;
+/// `path` is where `lib_rs` was read, for messages: a file that does not parse
+/// is an error at `path:LINE:COLUMN`.
+pub fn register(path: &Path, lib_rs: &str, module: &str) -> anyhow::Result<String> {
+    let file = syn::parse_file(lib_rs).map_err(|e| parse_error(path, &e))?;
     if file
         .items
         .iter()
@@ -68,7 +72,9 @@ pub fn register(lib_rs: &str, module: &str) -> anyhow::Result<String> {
     for (start, end, text) in edits {
         out.replace_range(start..end, &text);
     }
-    syn::parse_file(&out).context("registering the module would leave lib.rs unparsable")?;
+    syn::parse_file(&out).map_err(|e| {
+        parse_error(path, &e).context("registering the module would leave lib.rs unparsable")
+    })?;
     Ok(out)
 }
 
@@ -83,6 +89,19 @@ struct VecList {
     close: LineColumn,
     last_token_end: Option<LineColumn>,
     trailing_comma: bool,
+}
+
+/// `path:LINE:COLUMN: cannot parse the migration crate's lib.rs: MESSAGE`, the
+/// position 1-based as editors and rustc show it.
+fn parse_error(path: &Path, error: &syn::Error) -> anyhow::Error {
+    let at = error.span().start();
+    anyhow::anyhow!(
+        "{}:{}:{}: cannot parse the migration crate's lib.rs: {error}; fix it, then run the \
+         command again",
+        path.display(),
+        at.line,
+        at.column + 1
+    )
 }
 
 fn migrations_vec(text: &str, file: &syn::File) -> Option<VecList> {
@@ -223,7 +242,8 @@ impl MigratorTrait for Migrator {
 
     #[test]
     fn appends_module_and_entry_keeping_everything_else() {
-        let out = register(TEMPLATE, "m20260103_000000_new").unwrap_or_default();
+        let out =
+            register(Path::new("lib.rs"), TEMPLATE, "m20260103_000000_new").unwrap_or_default();
         assert!(out.contains("mod m20260102_000000_hand_written;\nmod m20260103_000000_new;\n"));
         assert!(out.contains(
             "Box::new(m20260102_000000_hand_written::Migration),\n            Box::new(m20260103_000000_new::Migration),\n        ]"
@@ -235,11 +255,11 @@ impl MigratorTrait for Migrator {
     #[test]
     fn fills_an_empty_list() {
         let empty = "pub use sea_orm_migration::prelude::*;\n\npub struct Migrator;\n\n#[async_trait::async_trait]\nimpl MigratorTrait for Migrator {\n    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![]\n    }\n}\n";
-        let out = register(empty, "m20260101_000000_init").unwrap_or_default();
+        let out = register(Path::new("lib.rs"), empty, "m20260101_000000_init").unwrap_or_default();
         assert!(out.contains("\n\nmod m20260101_000000_init;\n"));
         assert!(out.contains("        vec![Box::new(m20260101_000000_init::Migration)]\n"));
         assert!(syn::parse_file(&out).is_ok());
-        let two = register(&out, "m20260102_000000_next").unwrap_or_default();
+        let two = register(Path::new("lib.rs"), &out, "m20260102_000000_next").unwrap_or_default();
         assert!(two.contains(
             "        vec![\n            Box::new(m20260101_000000_init::Migration),\n            Box::new(m20260102_000000_next::Migration),\n        ]\n"
         ));
@@ -247,8 +267,17 @@ impl MigratorTrait for Migrator {
 
     #[test]
     fn refuses_duplicates_and_unknown_shapes() {
-        assert!(register(TEMPLATE, "m20260101_000000_init").is_err());
-        assert!(register("fn main() {}", "m1").is_err());
-        assert!(register("fn main( {", "m1").is_err());
+        assert!(register(Path::new("lib.rs"), TEMPLATE, "m20260101_000000_init").is_err());
+        assert!(register(Path::new("lib.rs"), "fn main() {}", "m1").is_err());
+        assert!(register(Path::new("lib.rs"), "fn main( {", "m1").is_err());
+        let err = register(
+            Path::new("src/lib.rs"),
+            "mod a;\nfn main() {\n  let x = ;\n}\n",
+            "m1",
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(err.starts_with("src/lib.rs:3:11: cannot parse"), "{err}");
     }
 }

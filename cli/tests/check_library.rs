@@ -198,11 +198,21 @@ fn a_failing_migration_is_a_problem_and_the_scratch_is_dropped(backend: Backend)
     assert!(
         report.problems[0].starts_with(
             "the migrations fail on an empty database, so drift cannot be checked: \
-             migration `m29991231_000000_broken` failed"
+             migration `m29991231_000000_broken` failed on the scratch database"
         ),
         "{:?}",
         report.problems
     );
+    // The replay's failure is the code's: the target needs no `resolve`.
+    let problem = &report.problems[0];
+    for needle in [
+        "the target database is untouched",
+        "fix the migration",
+        "run `db-migrate check` again",
+    ] {
+        assert!(problem.contains(needle), "`{needle}` not in: {problem}");
+    }
+    assert!(!problem.contains("resolve"), "{problem}");
     assert_no_scratch_left(&db);
 }
 

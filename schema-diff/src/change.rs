@@ -167,6 +167,23 @@ impl Change {
     }
 }
 
+/// The changes as they run on `dialect`: unchanged on SQLite; elsewhere each
+/// `RebuildTable` (SQLite's way to run the changes it groups) replaced by those
+/// changes, which is what runs there. For what is printed (summaries, `diff`,
+/// `check`), so that PostgreSQL and MySQL users never read "rebuild table".
+pub fn as_run_on(changes: &[Change], dialect: crate::Dialect) -> Vec<&Change> {
+    let mut out = Vec::with_capacity(changes.len());
+    for change in changes {
+        match change {
+            Change::RebuildTable { changes, .. } if dialect != crate::Dialect::Sqlite => {
+                out.extend(as_run_on(changes, dialect));
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// A column type, compactly: `varchar(255)`, `decimal(10,2)`, `enum user_role`,
 /// `integer[]`.
 pub fn type_label(ty: &ColumnType) -> String {

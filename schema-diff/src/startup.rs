@@ -218,21 +218,85 @@ pub async fn wait_for_database_with(
 
 /// One connection attempt, without a pool (whose retries would hide the error).
 async fn probe(url: &str) -> Result<(), String> {
-    use sea_orm::sqlx::{Connection, MySqlConnection, PgConnection, SqliteConnection};
-    async fn ping<C: Connection>(url: &str) -> Result<(), sea_orm::sqlx::Error> {
-        let mut conn = C::connect(url).await?;
+    use std::str::FromStr;
+
+    use sea_orm::sqlx::mysql::MySqlConnectOptions;
+    use sea_orm::sqlx::postgres::PgConnectOptions;
+    use sea_orm::sqlx::{ConnectOptions, Connection};
+    async fn ping<O: ConnectOptions>(options: O) -> Result<(), sea_orm::sqlx::Error>
+    where
+        O::Connection: Sized,
+    {
+        let mut conn = options.connect().await?;
         conn.ping().await?;
         conn.close().await
     }
     let scheme = url.split_once(':').map_or("", |(s, _)| s);
-    let outcome = match scheme {
-        "postgres" | "postgresql" => ping::<PgConnection>(url).await,
-        "mysql" => ping::<MySqlConnection>(url).await,
-        "mariadb" => ping::<MySqlConnection>(&format!("mysql{}", &url["mariadb".len()..])).await,
-        "sqlite" => ping::<SqliteConnection>(url).await,
-        other => return Err(format!("unsupported database URL scheme `{other}`")),
+    let host = ipv6_host(url);
+    match scheme {
+        "postgres" | "postgresql" => match PgConnectOptions::from_str(url) {
+            Ok(o) => ping(match &host {
+                Some(h) => o.host(h),
+                None => o,
+            })
+            .await
+            .map_err(|e| explain_connect_error(url, &e)),
+            Err(e) => Err(e.to_string()),
+        },
+        "mysql" | "mariadb" => {
+            let url = format!("mysql{}", &url[scheme.len()..]);
+            match MySqlConnectOptions::from_str(&url) {
+                Ok(o) => ping(match &host {
+                    Some(h) => o.host(h),
+                    None => o,
+                })
+                .await
+                .map_err(|e| explain_connect_error(&url, &e)),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        "sqlite" => ping(
+            sea_orm::sqlx::sqlite::SqliteConnectOptions::from_str(url)
+                .map_err(|e| e.to_string())?,
+        )
+        .await
+        .map_err(|e| e.to_string()),
+        other => Err(format!("unsupported database URL scheme `{other}`")),
+    }
+}
+
+/// The IPv6 address of a URL whose host is a bracketed literal (`[::1]`), without
+/// its brackets: the drivers take the URL's host with the brackets and then fail
+/// to resolve it, so connections set this host instead. `None` for other hosts.
+pub fn ipv6_host(url: &str) -> Option<String> {
+    match url::Url::parse(url).ok()?.host()? {
+        url::Host::Ipv6(address) => Some(address.to_string()),
+        _ => None,
+    }
+}
+
+/// A driver's connection error, said plainly where the driver's words hide the
+/// cause: a PostgreSQL URL whose server answered in another protocol (a MySQL
+/// server, an HTTP server, ... on that port) gets "the server at HOST:PORT did
+/// not answer as PostgreSQL"; every other error is the driver's own text.
+pub fn explain_connect_error(url: &str, error: &sea_orm::sqlx::Error) -> String {
+    use sea_orm::sqlx::Error;
+    let scheme = url.split_once(':').map_or("", |(s, _)| s);
+    let postgres = matches!(scheme, "postgres" | "postgresql");
+    let foreign = match error {
+        Error::Protocol(_) | Error::Tls(_) => true,
+        Error::Io(e) => e.kind() == std::io::ErrorKind::UnexpectedEof,
+        _ => false,
     };
-    outcome.map_err(|e| e.to_string())
+    if postgres && foreign {
+        format!(
+            "the server at {} did not answer as PostgreSQL (is the port that of another \
+             server? PostgreSQL listens on 5432 by default): {error}",
+            describe_target(url)
+        )
+    } else {
+        error.to_string()
+    }
 }
 
 /// `host:port` of a server URL (default port by scheme), or `SQLite file PATH`;

@@ -88,7 +88,10 @@ pub async fn run(
             schema_diff::portable::dialect_name(dialect),
         );
     }
-    let summary: Vec<String> = changes.iter().map(|c| c.describe()).collect();
+    let summary: Vec<String> = schema_diff::change::as_run_on(&changes, dialect)
+        .iter()
+        .map(|c| c.describe())
+        .collect();
     let lint_options = schema_diff::lint::LintOptions {
         dialect: Some(dialect),
     };
@@ -127,7 +130,7 @@ pub async fn run(
             "file": file,
         }))?;
     } else if let Some(path) = &file {
-        outln!("{} change(s):", changes.len());
+        outln!("{} change(s):", summary.len());
         for line in &summary {
             outln!("  {line}");
         }

@@ -211,7 +211,12 @@ async fn check_on(
 
     match replay(db, db_url, migrations).await? {
         Ok(replayed) => {
-            report.drift = schema_diff::diff(&replayed, desired, dialect, &diff_options);
+            let drift = schema_diff::diff(&replayed, desired, dialect, &diff_options);
+            // As the backend runs them: a SQLite rebuild is plain changes elsewhere.
+            report.drift = schema_diff::change::as_run_on(&drift, dialect)
+                .into_iter()
+                .cloned()
+                .collect();
             if !report.drift.is_empty() {
                 report.problems.push(format!(
                     "the migrations do not produce the entities' schema: replayed on a scratch \
@@ -277,9 +282,14 @@ pub(crate) async fn replay_to(
         let runner = Runner::new(migrations());
         match runner.upgrade(scratch, target, |_| {}).await {
             Ok(_) => {}
-            Err(e @ (RunError::Migration { .. } | RunError::PartlyApplied { .. })) => {
-                return Ok(Err(e.to_string()));
-            }
+            // Not the runner's message: its recovery steps (`resolve`) are for a
+            // real database, and this one is thrown away.
+            Err(
+                RunError::Migration { version, source }
+                | RunError::PartlyApplied {
+                    version, source, ..
+                },
+            ) => return Ok(Err(replay_failure(&version, &source))),
             Err(e) => return Err(anyhow::Error::new(e).context("cannot replay the migrations")),
         }
         let schema = schema_diff::introspect::introspect(scratch)
@@ -288,6 +298,16 @@ pub(crate) async fn replay_to(
         Ok(Ok(schema))
     })
     .await
+}
+
+/// What to say when `version` failed while replayed on the scratch database.
+fn replay_failure(version: &str, source: &sea_orm::DbErr) -> String {
+    format!(
+        "migration `{version}` failed on the scratch database the migrations are replayed on \
+         ({}); the target database is untouched and needs no repair: fix the migration so \
+         that it runs on an empty database, then run `db-migrate check` again",
+        schema_diff::error::without_server_source_line(&source.to_string())
+    )
 }
 
 /// The changes as [`Change::describe`] lines, a `RebuildTable` followed by the

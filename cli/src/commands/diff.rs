@@ -42,7 +42,8 @@ pub async fn run(
     };
 
     let changes = schema_diff::diff(&actual, &desired, dialect, &options);
-    let summary: Vec<String> = changes.iter().map(|c| c.describe()).collect();
+    let shown = schema_diff::change::as_run_on(&changes, dialect);
+    let summary: Vec<String> = shown.iter().map(|c| c.describe()).collect();
     let lint_options = schema_diff::lint::LintOptions {
         dialect: Some(dialect),
     };
@@ -78,8 +79,8 @@ pub async fn run(
             if !text.is_empty() {
                 outln!();
             }
-            outln!("{} change(s):", changes.len());
-            for change in &changes {
+            outln!("{} change(s):", shown.len());
+            for change in &shown {
                 outln!("  {}", change.describe());
                 if let schema_diff::Change::RebuildTable { changes, .. } = change {
                     for inner in changes {

@@ -66,7 +66,7 @@ pub fn write_module(ctx: &Context<'_>, description: &str, text: &str) -> anyhow:
     let mut existing = ctx.runner().versions();
     existing.extend(modules_in(&dir));
     let name = crate::naming::module_name(description, &existing, chrono::Utc::now().naive_utc())?;
-    let new_lib = crate::register::register(&lib, &name)?;
+    let new_lib = crate::register::register(&lib_path, &lib, &name)?;
     let path = dir.join(format!("{name}.rs"));
     if path.exists() {
         anyhow::bail!("{} already exists", path.display());

@@ -28,7 +28,8 @@ pub async fn run(ctx: &Context<'_>, timeout: u64) -> anyhow::Result<ExitCode> {
                 .chain()
                 .find_map(|c| c.downcast_ref::<sea_orm::DbErr>())
                 .map_or(HealthErrorKind::Unreachable, HealthErrorKind::of_db_err);
-            HealthReport::unreachable(head, kind, format!("{e:#}"))
+            // Once: `{e:#}` would repeat a driver's message that quotes its source.
+            HealthReport::unreachable(head, kind, crate::output::error_line(&e))
         }
         Err(_) => HealthReport::unreachable(
             head,
@@ -41,7 +42,9 @@ pub async fn run(ctx: &Context<'_>, timeout: u64) -> anyhow::Result<ExitCode> {
         ),
     };
     for problem in &mut report.problems {
-        *problem = redact(&one_line(problem));
+        *problem = redact(&schema_diff::error::without_server_source_line(&one_line(
+            problem,
+        )));
     }
     if ctx.global.json {
         crate::output::json(&serde_json::to_value(&report)?)?;

@@ -198,7 +198,12 @@ async fn verify_on(
         compare_type: true,
         compare_server_default: true,
     };
-    report.drift = schema_diff::diff(&actual, desired, dialect, &options);
+    let drift = schema_diff::diff(&actual, desired, dialect, &options);
+    // As the backend runs them, as `check` reports them.
+    report.drift = schema_diff::change::as_run_on(&drift, dialect)
+        .into_iter()
+        .cloned()
+        .collect();
     if !report.drift.is_empty() {
         let why = if report.pending.is_empty() {
             "it was changed by hand, or the migrations do not do what the entities say".to_owned()

@@ -86,7 +86,7 @@ async fn load_on(conn: &mut PgConnection, file: &Path, wipe: Option<&str>) -> an
                 let statement = utf8(line, at)?.to_owned();
                 copy(conn, &mut reader, &mut lines, &statement)
                     .await
-                    .with_context(|| format!("the COPY at line {at}"))?;
+                    .with_context(|| format!("the COPY starting on line {at}"))?;
             }
             PgLine::CopyData | PgLine::CopyEnd => {
                 bail!("line {}: COPY data outside a COPY", lines.line())

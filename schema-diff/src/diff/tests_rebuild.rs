@@ -310,3 +310,47 @@ fn rebuild_target_keeps_actual_type_when_types_are_not_compared() {
     assert_eq!(to.columns[1].ty, ColumnType::String(Some(100)));
     assert!(to.columns[1].nullable);
 }
+
+/// PostgreSQL and MySQL users see the plain changes a rebuild groups, and no
+/// RB001; SQLite users see the rebuild and RB001, as before.
+#[test]
+fn rebuilds_are_shown_and_linted_only_for_sqlite() {
+    use crate::lint::{LintOptions, lint_with};
+    let mut desired_users = users();
+    desired_users
+        .columns
+        .push(null_col("orgs_id", ColumnType::Integer));
+    desired_users.foreign_keys.push(fk("orgs_id", "orgs"));
+    let actual = schema(vec![table("orgs", vec![]), users()]);
+    let desired = schema(vec![table("orgs", vec![]), desired_users]);
+    let changes = run(&actual, &desired);
+    assert!(matches!(&changes[..], [Change::RebuildTable { .. }]));
+    let shown = |dialect| -> Vec<String> {
+        crate::change::as_run_on(&changes, dialect)
+            .iter()
+            .map(|c| c.describe())
+            .collect()
+    };
+    assert_eq!(
+        shown(Dialect::Sqlite),
+        ["~ rebuild table users (SQLite): 2 changes"]
+    );
+    for dialect in [Dialect::Postgres, Dialect::MySql] {
+        let lines = shown(dialect);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines.iter().all(|l| !l.contains("rebuild")), "{lines:?}");
+        assert!(lines[0].starts_with("+ column users.orgs_id"), "{lines:?}");
+    }
+    let codes = |dialect| -> Vec<&'static str> {
+        let options = LintOptions {
+            dialect: Some(dialect),
+        };
+        lint_with(&changes, &actual, &options)
+            .iter()
+            .map(|h| h.code)
+            .collect()
+    };
+    assert!(codes(Dialect::Sqlite).contains(&"RB001"));
+    assert!(!codes(Dialect::Postgres).contains(&"RB001"));
+    assert!(!codes(Dialect::MySql).contains(&"RB001"));
+}

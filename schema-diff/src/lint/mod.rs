@@ -29,7 +29,8 @@
 //!
 //! An *existing table* is one of the actual schema (through any `RenameTable` of the
 //! list) that the list does not create. Changes inside a `RebuildTable` are linted like
-//! top-level ones, and the rebuild itself is reported as `RB001`.
+//! top-level ones, and the rebuild itself is reported as `RB001` when the lint's dialect is SQLite (elsewhere the
+//! changes run as they are).
 
 mod constraints;
 mod loss;

@@ -204,7 +204,10 @@ impl<'a> Walk<'a> {
                     "SQLite rebuilds table {t}: every row is copied into a new table \
                      (other backends run plain ALTER statements)"
                 );
-                self.push("RB001", Info, Some(t), message);
+                // Only SQLite rebuilds; other backends run the changes as they are.
+                if self.dialect == Some(Dialect::Sqlite) {
+                    self.push("RB001", Info, Some(t), message);
+                }
                 for change in changes {
                     self.change(change);
                 }

@@ -289,7 +289,10 @@ fn rb001_reports_the_rebuild_and_what_is_inside() {
             },
         ],
     };
-    let hazards = lint(&[change], &actual());
+    let sqlite = crate::lint::LintOptions {
+        dialect: Some(crate::Dialect::Sqlite),
+    };
+    let hazards = crate::lint::lint_with(&[change], &actual(), &sqlite);
     assert_eq!(
         only(&hazards, "RB001", Some("users")).severity,
         Severity::Info

@@ -122,7 +122,13 @@ pub(super) async fn run_one(
         Stop::Run(RunError::lock_lost(at, cause))
     };
     let result: Result<(), Stop> = if transactional {
-        let txn = exec.begin().await?;
+        // Every failure from here on is this migration's, and names it: its
+        // connection may be gone (terminated, a network cut) before, during or
+        // after it ran.
+        let txn = match exec.begin().await {
+            Ok(txn) => txn,
+            Err(e) => return Err(failed_in_transaction(version, e)),
+        };
         let outcome = async {
             if backend == DbBackend::Postgres {
                 wait_for_other_runs(&txn, version, direction).await?;
@@ -140,7 +146,12 @@ pub(super) async fn run_one(
         match outcome {
             Ok(()) => txn.commit().await.map_err(Stop::Db),
             Err(e) => {
-                txn.rollback().await?;
+                if let Err(rollback) = txn.rollback().await {
+                    // The connection is gone: the server rolls back the
+                    // transaction of a session that ended, so the migration's
+                    // own error is the one to report.
+                    tracing::warn!(version, error = %rollback, "the rollback could not be sent");
+                }
                 Err(e)
             }
         }
@@ -172,9 +183,10 @@ pub(super) async fn run_one(
         // Without the lock nothing more is written: the row says what is true.
         Err(Stop::Run(error)) => Err(error),
         Err(Stop::Db(source)) if tracked => {
+            let message = crate::error::without_server_source_line(&source.to_string());
             let text = match direction {
-                Direction::Up => source.to_string(),
-                Direction::Down => format!("while rolling back: {source}"),
+                Direction::Up => message,
+                Direction::Down => format!("while rolling back: {message}"),
             };
             let failed = record.row(MigrationState::Failed, Some(text));
             if let Err(e) = companion::upsert(exec, &failed).await {
@@ -187,10 +199,16 @@ pub(super) async fn run_one(
                 source,
             })
         }
-        Err(Stop::Db(source)) => Err(RunError::Migration {
-            version: version.to_owned(),
-            source,
-        }),
+        Err(Stop::Db(source)) => Err(failed_in_transaction(version, source)),
+    }
+}
+
+/// A migration that failed inside its transaction, which was rolled back (by
+/// the runner, or by the server when the connection ended).
+fn failed_in_transaction(version: &str, source: DbErr) -> RunError {
+    RunError::Migration {
+        version: version.to_owned(),
+        source,
     }
 }
 

@@ -58,8 +58,13 @@ pub enum RunError {
         .0.join(", ")
     )]
     UnknownApplied(Vec<String>),
-    /// A migration failed and left no trace (it ran in a transaction).
-    #[error("migration `{version}` failed: {source}")]
+    /// A migration failed and left no trace (it ran in a transaction, which was
+    /// rolled back; also when its connection was terminated).
+    #[error(
+        "migration `{version}` failed and was rolled back (it ran in a transaction): \
+         nothing of it is applied or recorded; fix the cause and run the command again. \
+         The error: {source}"
+    )]
     Migration {
         version: String,
         #[source]

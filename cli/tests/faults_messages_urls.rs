@@ -1,0 +1,256 @@
+//! Clear messages for URLs that point at the wrong thing: a MySQL URL without a
+//! database, a PostgreSQL URL at another server's port, a directory given as the
+//! SQLite file, `[::1]` hosts, PostgreSQL's server-source `at line N`, and
+//! `health` printing an error once. Loopback servers only.
+
+#[path = "support/backends.rs"]
+mod backends;
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+
+use backends::{Backend, on_every_backend};
+use support::Sandbox;
+
+const PG_PORT: u16 = 5432;
+const MYSQL_PORT: u16 = 3306;
+
+/// Whether a server answers on `127.0.0.1:port`.
+fn listening(port: u16) -> bool {
+    TcpStream::connect(("127.0.0.1", port)).is_ok()
+}
+
+/// The commands that open the configured database.
+const COMMANDS: &[&[&str]] = &[
+    &["status"],
+    &["history"],
+    &["upgrade"],
+    &["downgrade"],
+    &["stamp", "head"],
+    &["check"],
+    &["verify"],
+    &["diff"],
+    &["auto", "x"],
+    &["upgrade", "--dry-run"],
+    &["backup"],
+    &["wait", "--timeout", "1"],
+    &["health"],
+];
+
+#[test]
+fn a_mysql_url_without_a_database_is_refused_by_every_command() {
+    let s = Sandbox::new();
+    for url in [
+        "mysql://root@127.0.0.1:3306",
+        "mysql://root@127.0.0.1:3306/",
+        "mariadb://root:pw@127.0.0.1:3306/",
+    ] {
+        for args in COMMANDS {
+            let mut all = vec!["-u", url];
+            all.extend_from_slice(args);
+            let run = s.run_raw(&all, &[]);
+            run.error(&["names no database", "://USER@HOST:3306/DATABASE"]);
+        }
+    }
+    // `start` refuses before it launches anything.
+    let run = s.run_raw(
+        &["-u", "mysql://root@127.0.0.1:3306", "start", "--", "true"],
+        &[],
+    );
+    run.error(&["names no database"]);
+}
+
+#[test]
+fn a_postgres_url_at_another_servers_port_says_so() {
+    if !listening(MYSQL_PORT) {
+        eprintln!("SKIPPED: no server on 127.0.0.1:{MYSQL_PORT}");
+        return;
+    }
+    let s = Sandbox::new();
+    let url = format!("postgres://postgres@127.0.0.1:{MYSQL_PORT}/x");
+    for args in [&["status"][..], &["upgrade"], &["check"]] {
+        let mut all = vec!["-u", url.as_str()];
+        all.extend_from_slice(args);
+        s.run_raw(&all, &[]).error(&[
+            "the server at 127.0.0.1:3306 did not answer as PostgreSQL",
+            "5432",
+        ]);
+    }
+    let run = s.run_raw(&["-u", &url, "wait", "--timeout", "1"], &[]);
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("the server at 127.0.0.1:3306 did not answer as PostgreSQL"),
+        "{run:#?}"
+    );
+    let run = s.run_raw(&["-u", &url, "health"], &[]);
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(
+        run.stdout.contains("did not answer as PostgreSQL"),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn a_directory_is_not_a_sqlite_file() {
+    let s = Sandbox::new();
+    std::fs::create_dir(s.path().join("some_dir")).expect("mkdir");
+    for args in [&["status"][..], &["upgrade"], &["health"], &["backup"]] {
+        let mut all = vec!["-u", "sqlite://some_dir"];
+        all.extend_from_slice(args);
+        s.run_raw(&all, &[]).error(&[
+            "`some_dir` is a directory, not a file",
+            "sqlite://some_dir/app.db",
+        ]);
+    }
+    assert!(s.path().join("some_dir").is_dir());
+}
+
+#[test]
+fn postgres_errors_lose_the_server_source_line_and_health_says_it_once() {
+    if !listening(PG_PORT) {
+        eprintln!("SKIPPED: no server on 127.0.0.1:{PG_PORT}");
+        return;
+    }
+    let s = Sandbox::new();
+    let url = "postgres://postgres@127.0.0.1:5432/dbm_no_such_database_here";
+    let run = s.run_raw(&["-u", url, "status"], &[]);
+    let line = run.error(&["database \"dbm_no_such_database_here\" does not exist"]);
+    assert!(!line.contains(" at line "), "{line}");
+    let health = s.run_raw(&["-u", url, "health"], &[]);
+    assert_eq!(health.code, Some(1), "{health:#?}");
+    let problem = health
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("problem: "))
+        .unwrap_or_else(|| panic!("no problem line: {health:#?}"));
+    assert_eq!(problem.matches("does not exist").count(), 1, "{problem}");
+    assert!(!problem.contains(" at line "), "{problem}");
+    let json = s.run_raw(&["-u", url, "--json", "health"], &[]);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    let text = report["problems"][0].as_str().unwrap_or_default();
+    assert_eq!(text.matches("does not exist").count(), 1, "{text}");
+    assert!(!text.contains(" at line "), "{text}");
+}
+
+#[test]
+fn health_prints_a_mysql_error_once() {
+    if !listening(MYSQL_PORT) {
+        eprintln!("SKIPPED: no server on 127.0.0.1:{MYSQL_PORT}");
+        return;
+    }
+    let s = Sandbox::new();
+    let url = "mysql://root@127.0.0.1:3306/dbm_no_such_database_here";
+    let health = s.run_raw(&["-u", url, "health"], &[]);
+    assert_eq!(health.code, Some(1), "{health:#?}");
+    assert_eq!(
+        health.stdout.matches("Unknown database").count(),
+        1,
+        "{health:#?}"
+    );
+}
+
+/// Forwards every connection accepted on `[::1]:PORT` to `127.0.0.1:target`, so
+/// that an IPv6 URL reaches a server that listens on IPv4 loopback only. `None`
+/// when this machine has no IPv6 loopback.
+fn ipv6_forwarder(target: u16) -> Option<u16> {
+    let listener = TcpListener::bind("[::1]:0").ok()?;
+    let port = listener.local_addr().ok()?.port();
+    std::thread::spawn(move || {
+        for client in listener.incoming().map_while(Result::ok) {
+            let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else {
+                continue;
+            };
+            let pipe = |mut from: TcpStream, mut to: TcpStream| {
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 16384];
+                    while let Ok(n) = from.read(&mut buf) {
+                        if n == 0 || to.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    to.shutdown(Shutdown::Write).ok();
+                });
+            };
+            if let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) {
+                pipe(client, s2);
+                pipe(server, c2);
+            }
+        }
+    });
+    Some(port)
+}
+
+/// The scratch URL with its host replaced by `[::1]:port`, and a password
+/// where the server ignores it (PostgreSQL's trust authentication).
+fn on_ipv6(url: &str, port: u16) -> String {
+    let (scheme, rest) = url.split_once("://").expect("server URL");
+    let (authority, path) = rest.split_once('/').expect("a database");
+    let user = authority.rsplit_once('@').map_or("", |(u, _)| u);
+    let password = if scheme.starts_with("postgres") {
+        ":s3cretpw"
+    } else {
+        ""
+    };
+    format!("{scheme}://{user}{password}@[::1]:{port}/{path}")
+}
+
+#[test]
+fn ipv6_loopback_hosts_work() {
+    on_every_backend("msg_ipv6", |_, scratch| {
+        let target = match scratch.backend {
+            Backend::Sqlite => return,
+            Backend::Postgres => PG_PORT,
+            Backend::MySql => MYSQL_PORT,
+        };
+        let Some(port) = ipv6_forwarder(target) else {
+            eprintln!("SKIPPED: no IPv6 loopback on this machine");
+            return;
+        };
+        let url = on_ipv6(&scratch.url, port);
+        let s = Sandbox::new();
+        let out = s.run_raw(&["-u", &url, "upgrade"], &[]).ok().to_owned();
+        assert!(out.contains("applied"), "{out}");
+        let status = s.run_raw(&["-u", &url, "status"], &[]).ok().to_owned();
+        assert!(status.contains("pending: none"), "{status}");
+        let wait = s.run_raw(&["-u", &url, "wait", "--timeout", "5"], &[]);
+        assert!(
+            wait.ok()
+                .contains(&format!("database at [::1]:{port} accepts connections")),
+            "{wait:#?}"
+        );
+        let health = s.run_raw(&["-u", &url, "health"], &[]);
+        assert!(health.ok().contains("status:  ok"), "{health:#?}");
+        for run in [&wait, &health] {
+            assert!(!run.stdout.contains("s3cretpw") && !run.stderr.contains("s3cretpw"));
+        }
+    });
+}
+
+#[test]
+fn an_ipv6_host_with_nothing_listening_is_a_clear_error() {
+    // A closed port on the IPv6 loopback: the host is resolved (not "Name or
+    // service not known"), the error names it with its brackets, and the
+    // password is hidden.
+    let Ok(listener) = TcpListener::bind("[::1]:0") else {
+        eprintln!("SKIPPED: no IPv6 loopback on this machine");
+        return;
+    };
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    let s = Sandbox::new();
+    for scheme in ["postgres", "mysql"] {
+        let url = format!("{scheme}://u:s3cretpw@[::1]:{port}/app");
+        let run = s.run_raw(&["-u", &url, "wait", "--timeout", "1"], &[]);
+        assert_eq!(run.code, Some(1), "{run:#?}");
+        let err = run.stderr.lines().last().unwrap_or_default();
+        assert!(err.contains(&format!("[::1]:{port}")), "{err}");
+        assert!(err.contains("Connection refused"), "{err}");
+        assert!(!run.stderr.contains("lookup address"), "{run:#?}");
+        assert!(!run.stderr.contains("s3cretpw"), "{run:#?}");
+        let status = s.run_raw(&["-u", &url, "status"], &[]);
+        let line = status.error(&[&format!("u:***@[::1]:{port}/app")]);
+        assert!(!line.contains("lookup address"), "{line}");
+    }
+}
