@@ -36,7 +36,7 @@ use crate::statements::vocab::sea_type;
 
 /// See [`crate::Dialect::normalize_schema`].
 ///
-/// On MySQL and MariaDB: types are made [canonical](canonical_type) (enum
+/// On MySQL and MariaDB: types are made [comparable](comparable_type) (enum
 /// columns lose their type name, and `Schema::enums` is emptied: MySQL has no
 /// named enum types); defaults are [canonical](normalize_default) for the
 /// column's type; primary-key columns are NOT NULL; generated-column, default
@@ -75,7 +75,7 @@ fn normalize_table(table: &Table) -> Table {
 }
 
 fn normalize_column(column: &mut Column) {
-    column.ty = canonical_type(&column.ty);
+    column.ty = comparable_type(&column.ty);
     column.default = match &column.generated {
         Some(_) => None,
         None => column
@@ -87,6 +87,18 @@ fn normalize_column(column: &mut Column) {
         generated.expr = canonical_expr(&generated.expr);
     }
     column.comment = column.comment.take().filter(|c| !c.is_empty());
+}
+
+/// The [canonical](canonical_type) type with the distinctions MySQL does not
+/// store removed, for comparison only: a boolean is a `tinyint` (`bool` is
+/// `tinyint(1)`, and integer display widths mean nothing to the storage), so a
+/// `tinyint(1)` column declared by another tool compares equal to an `i8`
+/// entity, and a `bool` entity to a `tinyint(4)` column.
+pub fn comparable_type(ty: &ColumnType) -> ColumnType {
+    match canonical_type(ty) {
+        ColumnType::Boolean => ColumnType::TinyInteger,
+        other => other,
+    }
 }
 
 /// `RESTRICT` and `NO ACTION` are the same on MySQL; `NO ACTION` is canonical.
