@@ -101,6 +101,27 @@ pub fn comparable_type(ty: &ColumnType) -> ColumnType {
     }
 }
 
+/// The largest `varchar` length whose values fit in 255 bytes in any character
+/// set (4 bytes per character in `utf8mb4`): up to it InnoDB stores a value's
+/// length in one byte.
+const ONE_LENGTH_BYTE: u32 = 255 / 4;
+
+/// Whether MySQL and MariaDB change a column from [comparable](comparable_type)
+/// type `from` to `to` without copying the table: only a `varchar` made longer
+/// while its length prefix keeps its size whatever the character set — both
+/// lengths at most 63 characters, or at least 256 before the change. This is
+/// conservative: MariaDB extends more in place (from `varchar(20)` to
+/// `varchar(255)` in `utf8mb4`), MySQL 8 does not. Every other type change
+/// copies the table.
+pub fn alters_in_place(from: &ColumnType, to: &ColumnType) -> bool {
+    match (from, to) {
+        (ColumnType::String(Some(n)), ColumnType::String(Some(m))) => {
+            m >= n && (*m <= ONE_LENGTH_BYTE || *n >= 256)
+        }
+        _ => false,
+    }
+}
+
 /// `RESTRICT` and `NO ACTION` are the same on MySQL; `NO ACTION` is canonical.
 fn canonical_action(action: FkAction) -> FkAction {
     match action {
