@@ -240,3 +240,59 @@ async fn sqlite_datetime_spellings_of_other_tools_diff_to_nothing() {
     assert_eq!(inner.len(), 1, "{:#?}", describe(&changes));
     assert_no_type_change(&inner, &actual, Dialect::Sqlite);
 }
+
+/// A `Decimal` field, as the example's `documents.price`.
+mod priced {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "priced")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        #[sea_orm(column_type = "Decimal(Some((10, 2)))")]
+        pub price: Decimal,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Writes 10.00 and 10.25 through SeaORM into `priced`, created by `ddl`, and
+/// reads them back.
+async fn decimal_round_trip(ddl: &str) -> Result<Vec<sea_orm::prelude::Decimal>, sea_orm::DbErr> {
+    use sea_orm::{ActiveModelTrait, Set};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+    let db = Database::connect(&url).await.expect("open sqlite");
+    db.execute_unprepared(ddl).await.expect("create table");
+    for price in ["10.00", "10.25"] {
+        priced::ActiveModel {
+            price: Set(price.parse().expect("decimal")),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await?;
+    }
+    let rows = priced::Entity::find().all(&db).await?;
+    Ok(rows.into_iter().map(|r| r.price).collect())
+}
+
+#[tokio::test]
+async fn sqlite_decimal_columns_as_created_round_trip_through_sea_orm() {
+    let table = schema_diff::desired::table_from_statements(&statements_of(priced::Entity).0, &[])
+        .expect("table");
+    let ddl = schema_diff::statements::create_table(&table)
+        .to_string(sea_orm::sea_query::SqliteQueryBuilder);
+    let prices = decimal_round_trip(&ddl).await.expect("round trip");
+    assert_eq!(prices.len(), 2, "{ddl}");
+    // With NUMERIC affinity SQLite stores 10.00 as the integer 10, which SeaORM
+    // (reading SQLite decimals as f64) refuses: why `real(p, s)` stays.
+    let numeric = decimal_round_trip(
+        "CREATE TABLE priced (id integer PRIMARY KEY AUTOINCREMENT, price decimal(10, 2) NOT NULL)",
+    )
+    .await;
+    assert!(numeric.is_err(), "{numeric:?}");
+}
