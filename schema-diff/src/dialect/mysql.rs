@@ -36,7 +36,7 @@ use crate::statements::vocab::sea_type;
 
 /// See [`crate::Dialect::normalize_schema`].
 ///
-/// On MySQL and MariaDB: types are made [canonical](canonical_type) (enum
+/// On MySQL and MariaDB: types are made [comparable](comparable_type) (enum
 /// columns lose their type name, and `Schema::enums` is emptied: MySQL has no
 /// named enum types); defaults are [canonical](normalize_default) for the
 /// column's type; primary-key columns are NOT NULL; generated-column, default
@@ -75,7 +75,7 @@ fn normalize_table(table: &Table) -> Table {
 }
 
 fn normalize_column(column: &mut Column) {
-    column.ty = canonical_type(&column.ty);
+    column.ty = comparable_type(&column.ty);
     column.default = match &column.generated {
         Some(_) => None,
         None => column
@@ -87,6 +87,39 @@ fn normalize_column(column: &mut Column) {
         generated.expr = canonical_expr(&generated.expr);
     }
     column.comment = column.comment.take().filter(|c| !c.is_empty());
+}
+
+/// The [canonical](canonical_type) type with the distinctions MySQL does not
+/// store removed, for comparison only: a boolean is a `tinyint` (`bool` is
+/// `tinyint(1)`, and integer display widths mean nothing to the storage), so a
+/// `tinyint(1)` column declared by another tool compares equal to an `i8`
+/// entity, and a `bool` entity to a `tinyint(4)` column.
+pub fn comparable_type(ty: &ColumnType) -> ColumnType {
+    match canonical_type(ty) {
+        ColumnType::Boolean => ColumnType::TinyInteger,
+        other => other,
+    }
+}
+
+/// The largest `varchar` length whose values fit in 255 bytes in any character
+/// set (4 bytes per character in `utf8mb4`): up to it InnoDB stores a value's
+/// length in one byte.
+const ONE_LENGTH_BYTE: u32 = 255 / 4;
+
+/// Whether MySQL and MariaDB change a column from [comparable](comparable_type)
+/// type `from` to `to` without copying the table: only a `varchar` made longer
+/// while its length prefix keeps its size whatever the character set — both
+/// lengths at most 63 characters, or at least 256 before the change. This is
+/// conservative: MariaDB extends more in place (from `varchar(20)` to
+/// `varchar(255)` in `utf8mb4`), MySQL 8 does not. Every other type change
+/// copies the table.
+pub fn alters_in_place(from: &ColumnType, to: &ColumnType) -> bool {
+    match (from, to) {
+        (ColumnType::String(Some(n)), ColumnType::String(Some(m))) => {
+            m >= n && (*m <= ONE_LENGTH_BYTE || *n >= 256)
+        }
+        _ => false,
+    }
 }
 
 /// `RESTRICT` and `NO ACTION` are the same on MySQL; `NO ACTION` is canonical.

@@ -120,6 +120,27 @@ pub fn canonical_type(ty: &ColumnType) -> ColumnType {
     }
 }
 
+/// Whether PostgreSQL changes a column from canonical type `from` to canonical
+/// type `to` in the catalog alone, keeping the table's storage (no rewrite, the
+/// same `pg_class.relfilenode`), when the statement converts the column itself
+/// (`USING "c"`, see [`crate::statements`]): the new type is binary-coercible and
+/// its length or precision check cannot fail. That is `varchar(n)` to a longer
+/// `varchar(m)`, to unbounded `varchar` or to `text`; `text` to unbounded
+/// `varchar`; `numeric(p, s)` to `numeric(q, s)` with `q >= p`, or to unbounded
+/// `numeric`. Everything else (a shorter `varchar`, `char(n)`, integer widths,
+/// `timestamp` to `timestamptz`, a different scale, ...) is taken to rewrite.
+pub fn alters_in_place(from: &ColumnType, to: &ColumnType) -> bool {
+    use ColumnType as T;
+    match (from, to) {
+        (T::String(Some(n)), T::String(Some(m))) => m >= n,
+        (T::String(_), T::String(None) | T::Text) => true,
+        (T::Text, T::String(None)) => true,
+        (T::Decimal(Some((p, s))), T::Decimal(Some((q, t)))) => s == t && q >= p,
+        (T::Decimal(Some(_)), T::Decimal(None)) => true,
+        _ => false,
+    }
+}
+
 /// What sea-query's PostgreSQL backend writes as the type of a column of type
 /// `ty` (not auto-increment). Must not be called with `Year` (sea-query panics).
 fn sea_query_spelling(ty: &ColumnType) -> String {

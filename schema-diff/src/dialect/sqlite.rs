@@ -11,7 +11,7 @@ use crate::ir::{Column, ColumnType, DefaultValue, Schema, Table};
 
 /// See [`crate::Dialect::normalize_schema`].
 ///
-/// On SQLite: types are made [canonical](canonical_type); defaults are
+/// On SQLite: types are made [comparable](comparable_type); defaults are
 /// [canonical](normalize_default) (`TRUE` ≡ `1`, `DEFAULT NULL` ≡ no default);
 /// comments, foreign-key names and named enum types are dropped (SQLite keeps
 /// none of them); a single-column `INTEGER` primary key is a rowid alias, so it
@@ -59,7 +59,7 @@ fn normalize_table(table: &Table) -> Table {
 }
 
 fn normalize_column(column: &mut Column) {
-    column.ty = canonical_type(&column.ty);
+    column.ty = comparable_type(&column.ty);
     column.default = column.default.as_ref().and_then(normalize_default);
     column.comment = None;
     if let Some(generated) = &mut column.generated {
@@ -93,6 +93,19 @@ pub fn canonical_type(ty: &ColumnType) -> ColumnType {
     }
 }
 
+/// The [canonical](canonical_type) type with the distinctions SQLite does not
+/// store removed, for comparison only: `DateTime`, `Timestamp` and
+/// `TimestampWithTimeZone` are all one date-time type (SQLite keeps date-times
+/// as text whatever the declared type says, so `timestamp`, `datetime`,
+/// `datetime(6)`, `datetime_text` and `timestamp_with_timezone_text` columns
+/// hold the same values).
+pub fn comparable_type(ty: &ColumnType) -> ColumnType {
+    match canonical_type(ty) {
+        ColumnType::Timestamp | ColumnType::TimestampWithTimeZone => ColumnType::DateTime,
+        other => other,
+    }
+}
+
 /// What sea-query writes for an enum column on SQLite.
 const ENUM_TEXT: &str = "enum_text";
 
@@ -100,7 +113,8 @@ const ENUM_TEXT: &str = "enum_text";
 ///
 /// Knows every spelling sea-query's SQLite backend writes and the common
 /// hand-written ones (`INT`, `BIGINT`, `VARCHAR(n)`, `NUMERIC(p, s)`, `REAL`,
-/// `DATETIME`, `BOOLEAN`, ...), case-insensitively. Anything else, including
+/// `DATETIME`, Rails' `datetime(6)` (the precision is dropped), `BOOLEAN`,
+/// ...), case-insensitively. Anything else, including
 /// sea-query's `enum_text` and an empty type, is [`ColumnType::Custom`] with
 /// the declared text.
 pub fn parse_type(declared: &str) -> ColumnType {
@@ -142,8 +156,8 @@ pub fn parse_type(declared: &str) -> ColumnType {
         ("real" | "decimal" | "numeric", [p, s]) => ColumnType::Decimal(Some((*p, *s))),
         ("decimal" | "numeric", [p]) => ColumnType::Decimal(Some((*p, 0))),
         ("real_decimal" | "decimal" | "numeric", []) => ColumnType::Decimal(None),
-        ("datetime_text" | "datetime", []) => ColumnType::DateTime,
-        ("timestamp_text" | "timestamp", []) => ColumnType::Timestamp,
+        ("datetime_text" | "datetime", []) | ("datetime", [_]) => ColumnType::DateTime,
+        ("timestamp_text" | "timestamp", []) | ("timestamp", [_]) => ColumnType::Timestamp,
         ("timestamp_with_timezone_text" | "timestamptz" | "timestamp with time zone", []) => {
             ColumnType::TimestampWithTimeZone
         }

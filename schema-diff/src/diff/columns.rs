@@ -31,10 +31,16 @@ pub(super) fn diff_columns(pair: &TablePair, ctx: &Context, out: &mut Vec<Change
         kept.insert(desired_norm.name.as_str());
         let actual_norm = &pair.actual_norm.columns[j];
         if columns_differ(actual_norm, desired_norm, ctx) {
-            let from = original(&pair.actual.columns, j, actual_norm).clone();
+            let mut from = original(&pair.actual.columns, j, actual_norm).clone();
             let mut to = desired.clone();
             if !ctx.options.compare_type {
                 to.ty = from.ty.clone();
+            } else if types_equal(&actual_norm.ty, &desired_norm.ty, ctx) {
+                // Altered for another attribute: the types are the same on this
+                // dialect (MySQL's `timestamp` for a `DateTimeUtc`, `tinyint(1)` for
+                // an `i8`, an unnamed `enum(..)` for a named one), so the change is
+                // not a type change anywhere, and it keeps the entity's type.
+                from.ty = to.ty.clone();
             }
             if !ctx.options.compare_server_default {
                 to.default = from.default.clone();

@@ -79,6 +79,11 @@ pub(super) fn implied_creates(changes: &[Change], desired: &Schema) -> Vec<Chang
                     introduced.extend(enum_name(&c.ty));
                 }
             }
+            Change::AlterColumn { from, to, .. }
+                if enum_name(&from.ty).is_some() && enum_name(&from.ty) == enum_name(&to.ty) =>
+            {
+                // Keeps its enum type: it introduces nothing, and the type is in use.
+            }
             Change::AddColumn { table, column }
             | Change::AlterColumn {
                 table, to: column, ..

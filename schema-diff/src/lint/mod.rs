@@ -21,7 +21,7 @@
 //! | `DF004` | warning  | `AddForeignKey` on an existing table       | fails when existing rows reference no row |
 //! | `RB001` | info     | `RebuildTable`                             | SQLite copies the whole table |
 //! | `LK001` | info     | `CreateIndex` on an existing table         | PostgreSQL blocks writes while it builds (no `CONCURRENTLY`) |
-//! | `LK002` | warning  | `AlterColumn` (type) on an existing table  | rewrite under `ACCESS EXCLUSIVE` on PostgreSQL, table copy on MySQL |
+//! | `LK002` | warning  | `AlterColumn` (type) on an existing table, where a backend rewrites it | rewrite under `ACCESS EXCLUSIVE` on PostgreSQL, table copy on MySQL; not for a longer `varchar`, `varchar` → `text`, more `numeric` precision (see `rewrite.rs`) |
 //! | `RN001` | warning  | `DropColumn` + `AddColumn`, `DropTable` + `CreateTable` | looks like a rename: declare `renamed_from` to keep the data |
 //! | `CS001` | warning  | `AlterColumn` dropping a default, on an existing table | inserts that omit the column get `NULL` or fail |
 //! | `CS002` | warning  | unique `DropIndex` on an existing table (not replaced by a unique index on the same columns or a subset) | duplicates can enter; the `down` then fails |
@@ -35,6 +35,7 @@
 mod constraints;
 mod loss;
 mod preflight;
+mod rewrite;
 mod rules;
 mod sql_drops;
 mod unfit;

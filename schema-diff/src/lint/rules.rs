@@ -263,10 +263,17 @@ impl<'a> Walk<'a> {
                     });
                 self.push_checked("DL003", Severity::Danger, Some(table), message, check);
             }
-            if self.existing(table) {
+            let rewrites = super::rewrite::rewrites(&from.ty, &to.ty);
+            if self.existing(table) && rewrites.any() {
+                let how = match (rewrites.postgres, rewrites.mysql) {
+                    (true, true) => {
+                        "under an ACCESS EXCLUSIVE lock on PostgreSQL, as a table copy on MySQL"
+                    }
+                    (true, false) => "under an ACCESS EXCLUSIVE lock on PostgreSQL",
+                    _ => "as a table copy on MySQL",
+                };
                 let message = format!(
-                    "changing the type of {table}.{column} from {a} to {b} rewrites {table}: \
-                     under an ACCESS EXCLUSIVE lock on PostgreSQL, as a table copy on MySQL"
+                    "changing the type of {table}.{column} from {a} to {b} rewrites {table}: {how}"
                 );
                 self.push("LK002", Severity::Warning, Some(table), message);
             }

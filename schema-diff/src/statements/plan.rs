@@ -384,7 +384,7 @@ fn plan_alter_column(table: &str, from: &Column, to: &Column, nodes: &mut Vec<No
         postgres.push(raw(pg::alter_column(table, column, "DROP DEFAULT")));
     }
     if from.ty != to.ty {
-        let using = pg::using_cast(column, &to.ty);
+        let using = pg::using_cast(column, &from.ty, &to.ty);
         postgres.push(modify(ModifyParts::TypeUsing(using)));
     }
     postgres.push(modify(ModifyParts::NullDefault));
@@ -593,8 +593,17 @@ pub(crate) mod pg {
     /// cast, which rejects values that do not fit. So the cast names the unconstrained
     /// type (`varchar`, `bpchar`, `numeric`) and leaves the length and precision to
     /// the column: a narrowing fails on the rows that do not fit, and changes nothing.
-    pub(crate) fn using_cast(column: &str, ty: &ColumnType) -> String {
-        format!("{}::{}", ident(column), unconstrained(ty))
+    ///
+    /// A change PostgreSQL makes in the catalog alone (a longer `varchar`, more
+    /// `numeric` precision: [`crate::dialect::postgres::alters_in_place`]) converts
+    /// the column itself, `USING "c"`: the unconstrained cast would hide the old
+    /// length from PostgreSQL and make it rewrite the table.
+    pub(crate) fn using_cast(column: &str, from: &ColumnType, to: &ColumnType) -> String {
+        use crate::dialect::postgres::{alters_in_place, canonical_type};
+        if alters_in_place(&canonical_type(from), &canonical_type(to)) {
+            return ident(column);
+        }
+        format!("{}::{}", ident(column), unconstrained(to))
     }
 
     fn unconstrained(ty: &ColumnType) -> String {
