@@ -1,5 +1,5 @@
-//! A `db-migrate` binary for `tests/tests/faults_portable_cli.rs`: no entities, and one
-//! migration that creates a table with a PostgreSQL array column.
+//! A `db-migrate` binary for `tests/tests/faults_portable_cli.rs`: the workspace's
+//! entities, and one migration that creates a table with a PostgreSQL array column.
 //!
 //! By default the migration is hand-written with sea-query builders, as a module
 //! generated before the portability check wrote it (sea-query panics building it for
@@ -78,7 +78,7 @@ fn migrations() -> Vec<Box<dyn MigrationTrait>> {
 
 fn main() -> ExitCode {
     db_migrate::main(db_migrate::Project {
-        entities: |_| Vec::new(),
+        entities: entity::all_entities,
         migrations,
         migration_dir: std::env::temp_dir().join("faults_cli_migrations"),
         default_sqlite_path: std::env::temp_dir().join("faults_cli.db"),
