@@ -10,6 +10,24 @@ use crate::redact::redact_url;
 /// How long to wait for a first connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+tokio::task_local! {
+    /// The PostgreSQL schema of the current run (`--schema`, `DATABASE_SCHEMA`,
+    /// `schema` in db-migrate.toml).
+    static SCHEMA: Option<String>;
+}
+
+/// Runs `work` with every PostgreSQL connection it opens through [`connect`] set
+/// to `schema` (`search_path`), so that introspection, generated SQL, the history
+/// tables and the lock all work in that schema.
+pub async fn in_schema<F: std::future::Future>(schema: Option<String>, work: F) -> F::Output {
+    SCHEMA.scope(schema, work).await
+}
+
+/// The PostgreSQL schema of the current run, if one is configured.
+pub fn schema() -> Option<String> {
+    SCHEMA.try_with(Clone::clone).ok().flatten()
+}
+
 /// Connects to `raw_url`. SQLite gets a single connection, because the runner's
 /// `PRAGMA foreign_keys` must apply to the connection that runs the migration.
 pub async fn connect(raw_url: &str) -> anyhow::Result<DatabaseConnection> {
@@ -29,6 +47,12 @@ pub async fn connect(raw_url: &str) -> anyhow::Result<DatabaseConnection> {
             .min_connections(1)
             .map_sqlx_sqlite_opts(|o| o.statement_cache_capacity(0));
     } else {
+        if url.starts_with("postgres")
+            && let Some(schema) = schema()
+        {
+            // Quoted whole (sea-orm would split it at commas); the name holds no `"`.
+            options.set_schema_search_path(format!("\"{schema}\""));
+        }
         // Cached plans go stale when a migration changes a table they read.
         options
             .max_connections(4)

@@ -6,7 +6,6 @@
 
 use std::os::unix::process::CommandExt;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use schema_diff::startup::{OnPending, StartupOptions, migrate_on_startup};
@@ -61,7 +60,7 @@ async fn prepare(
     }
     let options = StartupOptions {
         on_pending: args.on_pending,
-        lock_timeout: Duration::from_secs(args.lock.lock_timeout),
+        lock_timeout: ctx.lock_timeout(),
     };
     let report = migrate_on_startup(db, (ctx.project.migrations)(), options).await?;
     for r in &report.applied {
