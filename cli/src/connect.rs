@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr,
+};
 
 use crate::config::validate_url;
 use crate::redact::redact_url;
@@ -26,6 +28,31 @@ pub async fn in_schema<F: std::future::Future>(schema: Option<String>, work: F) 
 /// The PostgreSQL schema of the current run, if one is configured.
 pub fn schema() -> Option<String> {
     SCHEMA.try_with(Clone::clone).ok().flatten()
+}
+
+/// Creates the configured PostgreSQL schema on `db` when it does not exist yet
+/// (`upgrade`, `stamp`, `start`, and `check`'s scratch database): without it
+/// PostgreSQL has no schema to create tables in. Nothing to do without a schema
+/// or on other backends.
+pub async fn create_schema_if_missing(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let Some(schema) = schema() else {
+        return Ok(());
+    };
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let sql = format!(
+        "CREATE SCHEMA IF NOT EXISTS {}",
+        schema_diff::sql_text::quote_ident(schema_diff::Dialect::Postgres, &schema)
+    );
+    db.execute_unprepared(&sql).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create the schema `{}` (the URL's user needs CREATE on the database): {}",
+            schema_diff::display::visible(&schema),
+            crate::redact::redact(&e.to_string())
+        )
+    })?;
+    Ok(())
 }
 
 /// Connects to `raw_url`. SQLite gets a single connection, because the runner's

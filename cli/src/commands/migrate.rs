@@ -12,6 +12,7 @@ pub async fn upgrade(ctx: &Context<'_>, target: &str) -> anyhow::Result<ExitCode
     let given = target;
     let target: UpgradeTarget = target.parse()?;
     let db = ctx.connect().await?;
+    crate::connect::create_schema_if_missing(&db).await?;
     let quiet = ctx.global.json;
     let runner = ctx.runner().with_lock_timeout(ctx.lock_timeout());
     let reports = runner

@@ -45,6 +45,7 @@ pub async fn resolve(ctx: &Context<'_>, version: &str, applied: bool) -> anyhow:
 pub async fn stamp(ctx: &Context<'_>, target: &str) -> anyhow::Result<ExitCode> {
     let target: StampTarget = target.parse()?;
     let db = ctx.connect().await?;
+    crate::connect::create_schema_if_missing(&db).await?;
     let stamped = ctx
         .runner()
         .with_lock_timeout(ctx.lock_timeout())

@@ -23,6 +23,7 @@ pub async fn run(ctx: &Context<'_>, args: &StartArgs) -> anyhow::Result<ExitCode
     let target = super::wait::wait_for(ctx, args.timeout).await?;
     tracing::info!(%target, "database ready");
     let db = ctx.connect().await?;
+    crate::connect::create_schema_if_missing(&db).await?;
     let prepared = prepare(ctx, &db, args).await;
     db.close().await.ok();
     prepared?;
