@@ -195,3 +195,22 @@ fn excluded_tables_are_neither_reported_created_nor_dropped() {
         vec!["kept".to_owned()]
     );
 }
+
+#[test]
+fn backups_go_to_the_configured_folder() {
+    let sandbox = Sandbox::new();
+    sandbox.run(&["upgrade"]).ok();
+    write_config(&sandbox, "backup_dir = \"saved/here\"\n");
+    std::fs::create_dir_all(sandbox.path().join("saved/here")).expect("mkdir");
+    let json = sandbox.run(&["--json", "backup"]).json();
+    let file = json["file"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        sandbox
+            .path()
+            .join(&file)
+            .starts_with(sandbox.path().join("saved/here")),
+        "{file}"
+    );
+    assert!(sandbox.path().join(&file).is_file(), "{file}");
+    assert!(!sandbox.path().join("backups").exists());
+}

@@ -145,17 +145,14 @@ fn two_schemas_lock_independently() {
     sandbox.run_raw(&args, &[]).ok();
     rt.block_on(public.close()).ok();
     // Another run holds `app`'s lock: `app` waits for it.
+    // The wait comes from db-migrate.toml's `lock_timeout` here.
     let app = hold(postgres_keys(Some("app")).0);
-    let args = [
-        "-u",
-        url.as_str(),
-        "--schema",
-        "app",
-        "downgrade",
-        "-1",
-        "--lock-timeout",
-        "0",
-    ];
+    std::fs::write(
+        sandbox.path().join("db-migrate.toml"),
+        "lock_timeout = 0\nschema = \"app\"\n",
+    )
+    .expect("config");
+    let args = ["-u", url.as_str(), "downgrade", "-1"];
     let run = sandbox.run_raw(&args, &[]);
     assert_eq!(run.code, Some(1), "{run:#?}");
     assert!(run.stderr.contains("lock"), "{run:#?}");

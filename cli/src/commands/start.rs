@@ -54,8 +54,11 @@ async fn prepare(
             errln!("nothing pending: no backup taken");
         } else {
             let url = crate::config::validate_url(&ctx.url)?;
-            let created =
-                crate::ops::create(db, &url, &ctx.runner(), &BackupRequest::default()).await?;
+            let request = BackupRequest {
+                dir: Some(ctx.settings.backup_dir.value.clone()),
+                ..BackupRequest::default()
+            };
+            let created = crate::ops::create(db, &url, &ctx.runner(), &request).await?;
             errln!("backup: {}", crate::output::relative(&created.file));
         }
     }
