@@ -49,14 +49,18 @@ pub struct Global {
     /// More logs on stderr (-v: info, -vv: debug with SQL). RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// Where migration modules are written (default: the workspace's migration/src).
-    #[arg(
-        long,
-        global = true,
-        value_name = "DIR",
-        env = "DB_MIGRATE_MIGRATION_DIR"
-    )]
+    /// Where migration modules are written (default: DB_MIGRATE_MIGRATION_DIR, then
+    /// `migration_dir` in db-migrate.toml, then the workspace's migration/src).
+    #[arg(long, global = true, value_name = "DIR")]
     pub migration_dir: Option<std::path::PathBuf>,
+    /// The configuration file (default: db-migrate.toml in the current directory or
+    /// the nearest parent that has one).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// PostgreSQL: the schema to work in instead of `public` (default:
+    /// DATABASE_SCHEMA, then `schema` in db-migrate.toml). An error on other backends.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub schema: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -135,6 +139,8 @@ pub enum Command {
         description: String,
         #[command(flatten)]
         compare: CompareFlags,
+        #[command(flatten)]
+        exclude: ExcludeFlags,
         /// A rename, answered in advance: `TABLE.OLD=NEW` (a column) or `OLD=NEW` (a table).
         #[arg(long = "rename", value_name = "OLD=NEW")]
         renames: Vec<String>,
@@ -163,6 +169,8 @@ pub enum Command {
         to: Option<String>,
         #[command(flatten)]
         compare: CompareFlags,
+        #[command(flatten)]
+        exclude: ExcludeFlags,
     },
     /// CI gate: migrations vs entities (replayed on a scratch database), pending,
     /// edited or unknown history, lint hazards. Exit 2 when a problem is found.
@@ -173,10 +181,18 @@ pub enum Command {
         /// Lint hazards at or above this severity (info, warning, danger) are problems.
         #[arg(long, value_name = "SEVERITY")]
         deny: Option<schema_diff::lint::Severity>,
+        #[command(flatten)]
+        exclude: ExcludeFlags,
     },
     /// Check the database against the code: checksums, history, schema vs entities.
     /// Exit 2 when a problem is found.
-    Verify,
+    Verify {
+        #[command(flatten)]
+        exclude: ExcludeFlags,
+    },
+    /// Print the effective configuration and where each value comes from (flag,
+    /// env, .env, file, default); passwords redacted.
+    Config,
     /// Back up the database with its own tools (pg_dump, mariadb-dump, VACUUM INTO),
     /// with a manifest FILE.json; or verify a backup (exit 2 when it does not match).
     Backup(BackupArgs),
@@ -252,16 +268,20 @@ pub struct StartArgs {
 /// The migration lock's wait.
 #[derive(Debug, Args, Clone, Copy)]
 pub struct LockFlags {
-    /// How long to wait for another run's migration lock, in seconds (0: do not wait).
-    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = seconds())]
-    pub lock_timeout: u64,
+    /// How long to wait for another run's migration lock, in seconds (0: do not
+    /// wait; default: `lock_timeout` in db-migrate.toml, else 60).
+    #[arg(long, value_name = "SECONDS", value_parser = seconds())]
+    pub lock_timeout: Option<u64>,
 }
 
-impl LockFlags {
-    /// The wait as a duration.
-    pub fn timeout(self) -> std::time::Duration {
-        std::time::Duration::from_secs(self.lock_timeout)
-    }
+/// Tables the entities do not own.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ExcludeFlags {
+    /// Leave tables matching this glob (`legacy_*`) out of the comparison: never
+    /// reported, created or dropped. Repeatable; adds to `exclude_tables` in
+    /// db-migrate.toml.
+    #[arg(long = "exclude-table", value_name = "PATTERN")]
+    pub exclude_tables: Vec<String>,
 }
 
 /// Alembic's `compare_type` and `compare_server_default`, both on by default.
@@ -273,14 +293,4 @@ pub struct CompareFlags {
     /// Do not report column default changes.
     #[arg(long)]
     pub no_compare_server_default: bool,
-}
-
-impl CompareFlags {
-    /// The differ's options.
-    pub fn options(self) -> schema_diff::DiffOptions {
-        schema_diff::DiffOptions {
-            compare_type: !self.no_compare_type,
-            compare_server_default: !self.no_compare_server_default,
-        }
-    }
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 
 use crate::redact::{redact_url, remember, remember_url};
+use crate::settings::{Origin, Settings};
 
 /// Variables whose values are credentials wherever they are set: remembered so
 /// that no output shows them (sqlx reads `PGPASSWORD` itself).
@@ -17,42 +18,69 @@ const PASSWORD_VARIABLES: &[&str] = &[
     "MYSQL_PWD",
 ];
 
-/// Where a URL came from, for messages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    Flag,
-    DatabaseUrl,
-    PostgresVariables,
-    Default,
+/// The database URL to use, and where it came from: the flag; else
+/// `DATABASE_URL` (the process environment, then `.env`, which is read without
+/// being loaded into the environment, so that `start` hands the application
+/// exactly the environment it was given); else the variable the configuration
+/// file names in `database_url_env` (an error when it is unset); else the
+/// `POSTGRES_*` variables; else the file's `database_url`; else the embedded
+/// SQLite default. A `.env` that cannot be read is an error.
+pub fn resolve_url(
+    flag: Option<&str>,
+    settings: &Settings,
+    default_sqlite: &Path,
+) -> anyhow::Result<(String, Origin)> {
+    remember_password_variables();
+    if let Some(url) = flag {
+        remember_url(url);
+        return Ok((url.to_owned(), Origin::Flag("--database-url")));
+    }
+    let vars = &settings.vars;
+    let file = settings.file.as_ref();
+    let named = file.and_then(|f| f.file.database_url_env.as_deref().map(|n| (f, n)));
+    let (url, source) = if let Some(found) = vars.get_sourced("DATABASE_URL") {
+        found
+    } else if let Some((f, name)) = named {
+        match vars.get_sourced(name) {
+            Some(found) => found,
+            None => bail!(
+                "no database URL: `{}` names the variable `{name}` (database_url_env), which \
+                 is not set in the environment or .env; set it, or pass -u URL",
+                f.path.display()
+            ),
+        }
+    } else if let Some(server) = vars.get("POSTGRES_SERVER") {
+        (
+            postgres_url(&server, vars),
+            Origin::Env("POSTGRES_SERVER".into()),
+        )
+    } else if let Some((f, url)) = file.and_then(|f| f.file.database_url.as_deref().map(|u| (f, u)))
+    {
+        (url.to_owned(), Origin::File(f.path.clone()))
+    } else {
+        (
+            crate::workspace::embedded_default_url(default_sqlite)?,
+            Origin::Default,
+        )
+    };
+    remember_url(&url);
+    Ok((url, source))
 }
 
-/// The database URL to use, and where it came from. Without a flag, the process
-/// environment is asked first, then the `.env` file, which is read without being
-/// loaded into the environment (so that `start` hands the application exactly
-/// the environment it was given). A `.env` that cannot be read is an error.
-pub fn resolve_url(flag: Option<&str>, default_sqlite: &Path) -> anyhow::Result<(String, Source)> {
+/// A URL given on the command line (`diff --from/--to`), remembered so that its
+/// password is redacted everywhere.
+pub fn flag_url(url: &str) -> String {
+    remember_password_variables();
+    remember_url(url);
+    url.to_owned()
+}
+
+fn remember_password_variables() {
     for name in PASSWORD_VARIABLES {
         if let Ok(value) = std::env::var(name) {
             remember(&value);
         }
     }
-    if let Some(url) = flag {
-        remember_url(url);
-        return Ok((url.to_owned(), Source::Flag));
-    }
-    let vars = Variables::new(DotEnv::find()?);
-    let (url, source) = if let Some(url) = vars.get("DATABASE_URL") {
-        (url, Source::DatabaseUrl)
-    } else if let Some(server) = vars.get("POSTGRES_SERVER") {
-        (postgres_url(&server, &vars), Source::PostgresVariables)
-    } else {
-        (
-            crate::workspace::embedded_default_url(default_sqlite)?,
-            Source::Default,
-        )
-    };
-    remember_url(&url);
-    Ok((url, source))
 }
 
 /// The variables of a `.env` file, parsed without touching the process environment.
@@ -131,7 +159,8 @@ fn error_kind(error: &dotenvy::Error) -> String {
 }
 
 /// The process environment first, then `.env`; blank values count as unset.
-struct Variables {
+#[derive(Debug, Default)]
+pub struct Variables {
     dotenv: DotEnv,
 }
 
@@ -140,11 +169,27 @@ impl Variables {
         Variables { dotenv }
     }
 
-    fn get(&self, name: &str) -> Option<String> {
-        std::env::var(name)
-            .ok()
-            .or_else(|| self.dotenv.get(name).map(str::to_owned))
-            .filter(|v| !v.trim().is_empty())
+    /// The environment and the nearest `.env` (see [`DotEnv::find`]).
+    pub fn find() -> anyhow::Result<Variables> {
+        Ok(Variables::new(DotEnv::find()?))
+    }
+
+    /// The value of `name`, not blank.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.get_sourced(name).map(|(value, _)| value)
+    }
+
+    /// The value of `name`, not blank, and whether the environment or `.env` had it.
+    pub fn get_sourced(&self, name: &str) -> Option<(String, Origin)> {
+        let blank = |v: &String| !v.trim().is_empty();
+        if let Ok(value) = std::env::var(name) {
+            return Some((value, Origin::Env(name.to_owned()))).filter(|(v, _)| blank(v));
+        }
+        self.dotenv
+            .get(name)
+            .map(str::to_owned)
+            .filter(blank)
+            .map(|value| (value, Origin::DotEnv(name.to_owned())))
     }
 }
 

@@ -2,13 +2,58 @@
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr,
+};
 
 use crate::config::validate_url;
 use crate::redact::redact_url;
 
 /// How long to wait for a first connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+tokio::task_local! {
+    /// The PostgreSQL schema of the current run (`--schema`, `DATABASE_SCHEMA`,
+    /// `schema` in db-migrate.toml).
+    static SCHEMA: Option<String>;
+}
+
+/// Runs `work` with every PostgreSQL connection it opens through [`connect`] set
+/// to `schema` (`search_path`), so that introspection, generated SQL, the history
+/// tables and the lock all work in that schema.
+pub async fn in_schema<F: std::future::Future>(schema: Option<String>, work: F) -> F::Output {
+    SCHEMA.scope(schema, work).await
+}
+
+/// The PostgreSQL schema of the current run, if one is configured.
+pub fn schema() -> Option<String> {
+    SCHEMA.try_with(Clone::clone).ok().flatten()
+}
+
+/// Creates the configured PostgreSQL schema on `db` when it does not exist yet
+/// (`upgrade`, `stamp`, `start`, and `check`'s scratch database): without it
+/// PostgreSQL has no schema to create tables in. Nothing to do without a schema
+/// or on other backends.
+pub async fn create_schema_if_missing(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let Some(schema) = schema() else {
+        return Ok(());
+    };
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let sql = format!(
+        "CREATE SCHEMA IF NOT EXISTS {}",
+        schema_diff::sql_text::quote_ident(schema_diff::Dialect::Postgres, &schema)
+    );
+    db.execute_unprepared(&sql).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create the schema `{}` (the URL's user needs CREATE on the database): {}",
+            schema_diff::display::visible(&schema),
+            crate::redact::redact(&e.to_string())
+        )
+    })?;
+    Ok(())
+}
 
 /// Connects to `raw_url`. SQLite gets a single connection, because the runner's
 /// `PRAGMA foreign_keys` must apply to the connection that runs the migration.
@@ -29,6 +74,12 @@ pub async fn connect(raw_url: &str) -> anyhow::Result<DatabaseConnection> {
             .min_connections(1)
             .map_sqlx_sqlite_opts(|o| o.statement_cache_capacity(0));
     } else {
+        if url.starts_with("postgres")
+            && let Some(schema) = schema()
+        {
+            // Quoted whole (sea-orm would split it at commas); the name holds no `"`.
+            options.set_schema_search_path(format!("\"{schema}\""));
+        }
         // Cached plans go stale when a migration changes a table they read.
         options
             .max_connections(4)

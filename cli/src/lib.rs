@@ -20,6 +20,7 @@ mod output;
 mod args;
 mod commands;
 mod config;
+mod config_file;
 mod connect;
 mod dir_lock;
 mod interrupt;
@@ -27,6 +28,7 @@ mod naming;
 mod ops;
 mod redact;
 mod register;
+mod settings;
 mod sqlite_file;
 mod terminal;
 mod workspace;
@@ -38,12 +40,13 @@ use clap::Parser;
 use sea_orm_migration::MigrationTrait;
 
 pub use commands::check::{
-    CheckOptions, EditedMigration, FoundHazard, HazardSource, Report, SCRATCH_PREFIX,
-    UnfinishedMigration, check_report,
+    CheckOptions, EditedMigration, FoundHazard, HazardSource, Report, SCRATCH_PREFIX, Scope,
+    UnfinishedMigration, check_report, check_report_with,
 };
-pub use commands::verify::verify_report;
+pub use commands::verify::{verify_report, verify_report_with};
 pub use redact::{redact, redact_url};
 pub use schema_diff::desired::EntityStatements;
+pub use settings::Exclusions;
 
 /// What the CLI needs to know about a workspace.
 pub struct Project {

@@ -69,11 +69,14 @@ fn verbose_logs_say_where_the_url_came_from() {
     let s = Sandbox::new();
     let run = s.run_raw(&["-v", "status"], &[("DATABASE_URL", &s.url())]);
     run.ok();
-    assert!(run.stderr.contains("source=DatabaseUrl"), "{run:#?}");
+    assert!(run.stderr.contains("source=env DATABASE_URL"), "{run:#?}");
     // Not a terminal: no colour codes in the logs.
     assert!(!run.stderr.contains('\u{1b}'), "{run:#?}");
     let run = s.run(&["-v", "status"]);
-    assert!(run.stderr.contains("source=Flag"), "{run:#?}");
+    assert!(
+        run.stderr.contains("source=flag --database-url"),
+        "{run:#?}"
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use schema_diff::diff::{RenameHints, diff_with_hints, rename_candidates};
-use schema_diff::{Dialect, DiffOptions, Schema};
+use schema_diff::{Dialect, Schema};
 use serde_json::json;
 
 use super::Context;
@@ -18,7 +18,6 @@ use super::Context;
 pub async fn run(
     ctx: &Context<'_>,
     description: &str,
-    options: DiffOptions,
     renames: &[String],
     allow_data_loss: bool,
 ) -> anyhow::Result<ExitCode> {
@@ -42,10 +41,13 @@ pub async fn run(
     }
     let backend = db.get_database_backend();
     let dialect = Dialect::of(backend).context("unsupported database backend")?;
+    let options = ctx.settings.diff_options();
     let desired = desired_schema(ctx)?;
-    let actual = schema_diff::introspect::introspect(&db)
-        .await
-        .context("cannot read the database schema")?;
+    let actual = ctx.settings.exclusions().apply(
+        schema_diff::introspect::introspect(&db)
+            .await
+            .context("cannot read the database schema")?,
+    );
     check_hints(&hints, &actual, &desired)?;
     let mut changes = diff_with_hints(&actual, &desired, dialect, &options, &hints);
     let interactive =
@@ -168,12 +170,13 @@ pub async fn run(
 /// The schema the entities describe (always built with SQLite's statements, which
 /// keep enum variants; the dialect layer maps them per backend).
 /// No entity at all is an error: compared with it, every table would be dropped.
+/// Tables the configuration excludes are left out.
 pub fn desired_schema(ctx: &Context<'_>) -> anyhow::Result<schema_diff::Schema> {
     let helper = sea_orm::Schema::new(sea_orm::DbBackend::Sqlite);
     let statements = (ctx.project.entities)(&helper);
     let desired = schema_diff::desired::schema_from_entities(statements)?;
     require_entities(&desired)?;
-    Ok(desired)
+    Ok(ctx.settings.exclusions().apply(desired))
 }
 
 /// Refuses a desired schema without a table: compared with it, every table of the
@@ -421,7 +424,7 @@ mod tests {
             &actual,
             &desired,
             Dialect::Postgres,
-            &DiffOptions::default(),
+            &schema_diff::DiffOptions::default(),
             &ok,
         );
         assert!(any_change(&changes, |c| matches!(

@@ -30,6 +30,7 @@ pub async fn run(ctx: &Context<'_>, args: &BackupArgs) -> anyhow::Result<ExitCod
         output: args.output.clone(),
         schema_only: args.schema_only,
         keep: args.keep,
+        dir: Some(ctx.settings.backup_dir.value.clone()),
     };
     let created = create(ctx, &request).await?;
     let verification = match args.verify {
@@ -58,7 +59,11 @@ pub async fn run(ctx: &Context<'_>, args: &BackupArgs) -> anyhow::Result<ExitCod
 /// `upgrade --backup`: a backup with the defaults, reported before the upgrade's
 /// own output (on stderr with `--json`, whose stdout is the upgrade's document).
 pub async fn before_upgrade(ctx: &Context<'_>) -> anyhow::Result<()> {
-    let created = create(ctx, &BackupRequest::default()).await?;
+    let request = BackupRequest {
+        dir: Some(ctx.settings.backup_dir.value.clone()),
+        ..BackupRequest::default()
+    };
+    let created = create(ctx, &request).await?;
     print_created(&created, ctx.global.json);
     Ok(())
 }

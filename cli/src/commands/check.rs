@@ -146,7 +146,12 @@ impl Report {
 /// `db-migrate check`.
 pub async fn run(ctx: &Context<'_>, options: CheckOptions) -> anyhow::Result<ExitCode> {
     let desired = super::auto::desired_schema(ctx)?;
-    let report = check_report(&ctx.url, ctx.project.migrations, desired, &options).await?;
+    let scope = Scope {
+        exclusions: ctx.settings.exclusions(),
+        diff: ctx.settings.diff_options(),
+    };
+    let report =
+        check_report_with(&ctx.url, ctx.project.migrations, desired, &options, &scope).await?;
     if ctx.global.json {
         crate::output::json(&serde_json::to_value(&report)?)?;
     } else {
@@ -165,9 +170,30 @@ pub async fn check_report(
     desired: Schema,
     options: &CheckOptions,
 ) -> anyhow::Result<Report> {
+    check_report_with(db_url, migrations, desired, options, &Scope::default()).await
+}
+
+/// What a comparison covers: the tables left out, and the differ's switches.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    /// Tables the entities do not own, left out of both sides.
+    pub exclusions: crate::settings::Exclusions,
+    /// `compare_type` and `compare_server_default`.
+    pub diff: DiffOptions,
+}
+
+/// [`check_report`] within `scope` (`desired` must already leave the excluded
+/// tables out).
+pub async fn check_report_with(
+    db_url: &str,
+    migrations: fn() -> Vec<Box<dyn MigrationTrait>>,
+    desired: Schema,
+    options: &CheckOptions,
+    scope: &Scope,
+) -> anyhow::Result<Report> {
     super::auto::require_entities(&desired)?;
     let db = crate::connect::connect(db_url).await?;
-    let result = check_on(&db, db_url, migrations, &desired, options).await;
+    let result = check_on(&db, db_url, migrations, &desired, options, scope).await;
     db.close().await.ok();
     result
 }
@@ -178,12 +204,13 @@ async fn check_on(
     migrations: fn() -> Vec<Box<dyn MigrationTrait>>,
     desired: &Schema,
     options: &CheckOptions,
+    scope: &Scope,
 ) -> anyhow::Result<Report> {
     let dialect = Dialect::of(db.get_database_backend()).context("unsupported database backend")?;
     let lint_options = LintOptions {
         dialect: Some(dialect),
     };
-    let diff_options = DiffOptions::default();
+    let diff_options = scope.diff;
 
     let history = read_history(db, migrations).await?;
     let mut report = Report::from_history(history);
@@ -196,9 +223,11 @@ async fn check_on(
         ));
     }
 
-    let actual = schema_diff::introspect::introspect(db)
-        .await
-        .context("cannot read the database schema")?;
+    let actual = scope.exclusions.apply(
+        schema_diff::introspect::introspect(db)
+            .await
+            .context("cannot read the database schema")?,
+    );
     let to_entities = schema_diff::diff(&actual, desired, dialect, &diff_options);
     let mut hazards: Vec<FoundHazard> =
         schema_diff::lint::lint_with(&to_entities, &actual, &lint_options)
@@ -211,6 +240,7 @@ async fn check_on(
 
     match replay(db, db_url, migrations).await? {
         Ok(replayed) => {
+            let replayed = scope.exclusions.apply(replayed);
             let drift = schema_diff::diff(&replayed, desired, dialect, &diff_options);
             // As the backend runs them: a SQLite rebuild is plain changes elsewhere.
             report.drift = schema_diff::change::as_run_on(&drift, dialect)

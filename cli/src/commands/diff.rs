@@ -12,7 +12,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use schema_diff::{Dialect, DiffOptions, Schema};
+use schema_diff::{Dialect, Schema};
 use sea_orm::sea_query::{MysqlQueryBuilder, PostgresQueryBuilder, SqliteQueryBuilder};
 use serde_json::json;
 
@@ -24,19 +24,21 @@ pub async fn run(
     ctx: &Context<'_>,
     from: Option<&str>,
     to: Option<&str>,
-    options: DiffOptions,
 ) -> anyhow::Result<ExitCode> {
+    let options = ctx.settings.diff_options();
+    let exclusions = ctx.settings.exclusions();
     let from_url = match from {
-        Some(url) => remembered(ctx, url)?,
+        Some(url) => crate::config::flag_url(url),
         None => ctx.url.clone(),
     };
     let (actual, dialect) = read_database(&from_url).await?;
+    let actual = exclusions.apply(actual);
     let from_label = crate::redact::redact_url(&from_url);
     let (desired, to_label) = match to {
         Some(url) => {
-            let url = remembered(ctx, url)?;
+            let url = crate::config::flag_url(url);
             let (schema, _) = read_database(&url).await?;
-            (schema, crate::redact::redact_url(&url))
+            (exclusions.apply(schema), crate::redact::redact_url(&url))
         }
         None => (super::auto::desired_schema(ctx)?, "entities".to_owned()),
     };
@@ -101,12 +103,6 @@ pub async fn run(
     } else {
         ExitCode::from(2)
     })
-}
-
-/// `url` resolved as a `-u` flag would be, so that its password is redacted everywhere.
-fn remembered(ctx: &Context<'_>, url: &str) -> anyhow::Result<String> {
-    let (url, _) = crate::config::resolve_url(Some(url), &ctx.project.default_sqlite_path)?;
-    Ok(url)
 }
 
 /// The schema of the database at `url`, and its dialect.

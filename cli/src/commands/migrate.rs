@@ -6,15 +6,15 @@ use schema_diff::runner::{DowngradeTarget, RunReport, UpgradeTarget};
 use serde_json::json;
 
 use super::Context;
-use crate::args::LockFlags;
 
 /// Applies pending migrations up to `target`.
-pub async fn upgrade(ctx: &Context<'_>, target: &str, lock: LockFlags) -> anyhow::Result<ExitCode> {
+pub async fn upgrade(ctx: &Context<'_>, target: &str) -> anyhow::Result<ExitCode> {
     let given = target;
     let target: UpgradeTarget = target.parse()?;
     let db = ctx.connect().await?;
+    crate::connect::create_schema_if_missing(&db).await?;
     let quiet = ctx.global.json;
-    let runner = ctx.runner().with_lock_timeout(lock.timeout());
+    let runner = ctx.runner().with_lock_timeout(ctx.lock_timeout());
     let reports = runner
         .upgrade(&db, &target, |r| progress(quiet, "applied", r))
         .await?;
@@ -37,7 +37,6 @@ pub async fn upgrade(ctx: &Context<'_>, target: &str, lock: LockFlags) -> anyhow
 pub async fn downgrade(
     ctx: &Context<'_>,
     target: &str,
-    lock: LockFlags,
     allow_data_loss: bool,
 ) -> anyhow::Result<ExitCode> {
     let target: DowngradeTarget = target.parse()?;
@@ -55,7 +54,7 @@ pub async fn downgrade(
     let quiet = ctx.global.json;
     let reports = ctx
         .runner()
-        .with_lock_timeout(lock.timeout())
+        .with_lock_timeout(ctx.lock_timeout())
         .downgrade(&db, &target, |r| progress(quiet, "rolled back", r))
         .await?;
     finish(ctx, "rolled_back", &reports, "nothing to roll back")

@@ -3,6 +3,7 @@
 mod auto;
 mod backup;
 pub(crate) mod check;
+mod config;
 pub(crate) mod data_loss;
 mod diff;
 mod down_hazards;
@@ -25,26 +26,33 @@ use std::process::ExitCode;
 
 use crate::Project;
 use crate::args::{Cli, Command, Global};
+use crate::settings::{CommandFlags, Origin, Settings};
 
-/// Everything a command needs: the project, the global options and the resolved URL.
+/// Everything a command needs: the project, the global options, the settled
+/// configuration and the resolved URL.
 pub struct Context<'a> {
     pub project: &'a Project,
     pub global: &'a Global,
+    pub settings: Settings,
     pub url: String,
+    /// Where the URL came from (`None`: it could not be resolved).
+    pub url_source: Option<Origin>,
 }
 
 impl Context<'_> {
-    /// Connects to the configured database.
+    /// Connects to the configured database (in the configured PostgreSQL schema).
     pub async fn connect(&self) -> anyhow::Result<sea_orm::DatabaseConnection> {
         crate::connect::connect(&self.url).await
     }
 
     /// The migration crate's `src` folder.
     pub fn migration_dir(&self) -> PathBuf {
-        self.global
-            .migration_dir
-            .clone()
-            .unwrap_or_else(|| self.project.migration_dir.clone())
+        self.settings.migration_dir.value.clone()
+    }
+
+    /// How long to wait for the migration lock.
+    pub fn lock_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.settings.lock_timeout.value)
     }
 
     /// A runner over the project's migrations.
@@ -55,106 +63,145 @@ impl Context<'_> {
 
 /// Runs the parsed command line.
 pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = Settings::resolve(
+        &cli.global,
+        command_flags(&cli.command),
+        &project.migration_dir,
+    )?;
     let resolved = crate::config::resolve_url(
         cli.global.database_url.as_deref(),
+        &settings,
         &project.default_sqlite_path,
     );
-    let url = match resolved {
+    let (url, url_source) = match resolved {
         Ok((url, source)) => {
-            tracing::info!(url = %crate::redact::redact_url(&url), ?source, "database");
-            url
+            tracing::info!(url = %crate::redact::redact_url(&url), %source, "database");
+            (url, Some(source))
         }
-        // `generate` and `sql --backend` never open a database.
+        // `generate`, `sql --backend` and `config` never open a database.
         Err(e) if needs_database(&cli.command) => return Err(e),
-        Err(_) => String::new(),
+        Err(e) => {
+            tracing::debug!(error = %e, "no database URL");
+            (String::new(), None)
+        }
     };
+    if let Some(schema) = &settings.schema
+        && !url.is_empty()
+        && !url.starts_with("postgres")
+        && !matches!(cli.command, Command::Config)
+    {
+        anyhow::bail!(
+            "a schema (`{}`, from {}) is a PostgreSQL setting, and the database is not \
+             PostgreSQL: on MySQL/MariaDB name the database in the URL instead, on SQLite \
+             use another file; remove the schema setting for this database",
+            schema_diff::display::visible(&schema.value),
+            schema.source
+        );
+    }
+    let schema = settings.schema.as_ref().map(|s| s.value.clone());
     let ctx = Context {
         project,
         global: &cli.global,
+        settings,
         url,
+        url_source,
     };
-    match &cli.command {
-        Command::Status => status::run(&ctx).await,
-        Command::History => history::run(&ctx).await,
+    crate::connect::in_schema(schema, dispatch(&ctx, &cli.command)).await
+}
+
+/// The shared settings a command's own flags carry.
+fn command_flags(command: &Command) -> CommandFlags<'_> {
+    let mut flags = CommandFlags::default();
+    match command {
+        Command::Auto {
+            compare, exclude, ..
+        }
+        | Command::Diff {
+            compare, exclude, ..
+        } => {
+            flags.exclude_tables = &exclude.exclude_tables;
+            flags.no_compare_type = compare.no_compare_type;
+            flags.no_compare_server_default = compare.no_compare_server_default;
+        }
+        Command::Check { exclude, .. } | Command::Verify { exclude } => {
+            flags.exclude_tables = &exclude.exclude_tables;
+        }
+        Command::Upgrade { lock, .. }
+        | Command::Downgrade { lock, .. }
+        | Command::Resolve { lock, .. }
+        | Command::Stamp { lock, .. } => flags.lock_timeout = lock.lock_timeout,
+        Command::Start(args) => flags.lock_timeout = args.lock.lock_timeout,
+        _ => {}
+    }
+    flags
+}
+
+async fn dispatch(ctx: &Context<'_>, command: &Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Status => status::run(ctx).await,
+        Command::History => history::run(ctx).await,
         Command::Upgrade {
             target,
             dry_run: true,
             ..
-        } => dry_run::upgrade(&ctx, target).await,
+        } => dry_run::upgrade(ctx, target).await,
         Command::Downgrade {
             target,
             dry_run: true,
             ..
-        } => dry_run::downgrade(&ctx, target).await,
-        Command::Upgrade {
-            target,
-            lock,
-            backup,
-            ..
-        } => {
+        } => dry_run::downgrade(ctx, target).await,
+        Command::Upgrade { target, backup, .. } => {
             if *backup {
-                backup::before_upgrade(&ctx).await?;
+                backup::before_upgrade(ctx).await?;
             }
-            migrate::upgrade(&ctx, target, *lock).await
+            migrate::upgrade(ctx, target).await
         }
         Command::Downgrade {
             target,
-            lock,
             allow_data_loss,
             ..
-        } => migrate::downgrade(&ctx, target, *lock, *allow_data_loss).await,
+        } => migrate::downgrade(ctx, target, *allow_data_loss).await,
         Command::Resolve {
-            migration,
-            applied,
-            lock,
-            ..
-        } => repair::resolve(&ctx, migration, *applied, *lock).await,
-        Command::Stamp { target, lock } => repair::stamp(&ctx, target, *lock).await,
-        Command::Generate { description } => generate::run(&ctx, description).await,
+            migration, applied, ..
+        } => repair::resolve(ctx, migration, *applied).await,
+        Command::Stamp { target, .. } => repair::stamp(ctx, target).await,
+        Command::Generate { description } => generate::run(ctx, description).await,
         Command::Auto {
             description,
-            compare,
             renames,
             allow_data_loss,
-        } => {
-            auto::run(
-                &ctx,
-                description,
-                compare.options(),
-                renames,
-                *allow_data_loss,
-            )
-            .await
-        }
-        Command::Sql { range, backend } => sql::run(&ctx, range, backend.as_deref()).await,
-        Command::Diff { from, to, compare } => {
-            diff::run(&ctx, from.as_deref(), to.as_deref(), compare.options()).await
-        }
+            ..
+        } => auto::run(ctx, description, renames, *allow_data_loss).await,
+        Command::Sql { range, backend } => sql::run(ctx, range, backend.as_deref()).await,
+        Command::Diff { from, to, .. } => diff::run(ctx, from.as_deref(), to.as_deref()).await,
         Command::Check {
             fail_on_pending,
             deny,
+            ..
         } => {
             let options = check::CheckOptions {
                 fail_on_pending: *fail_on_pending,
                 deny: *deny,
             };
-            check::run(&ctx, options).await
+            check::run(ctx, options).await
         }
-        Command::Verify => verify::run(&ctx).await,
-        Command::Backup(args) => backup::run(&ctx, args).await,
-        Command::Restore { file, force } => restore::run(&ctx, file, *force).await,
-        Command::Wait { timeout } => wait::run(&ctx, *timeout).await,
-        Command::Start(args) => start::run(&ctx, args).await,
-        Command::Health { timeout } => health::run(&ctx, *timeout).await,
+        Command::Verify { .. } => verify::run(ctx).await,
+        Command::Config => config::run(ctx),
+        Command::Backup(args) => backup::run(ctx, args).await,
+        Command::Restore { file, force } => restore::run(ctx, file, *force).await,
+        Command::Wait { timeout } => wait::run(ctx, *timeout).await,
+        Command::Start(args) => start::run(ctx, args).await,
+        Command::Health { timeout } => health::run(ctx, *timeout).await,
     }
 }
 
-/// Whether `command` opens (or names) the configured database: all but `generate`
-/// and `sql --backend BACKEND`.
+/// Whether `command` opens (or names) the configured database: all but `generate`,
+/// `config` and `sql --backend BACKEND`.
 fn needs_database(command: &Command) -> bool {
     !matches!(
         command,
         Command::Generate { .. }
+            | Command::Config
             | Command::Sql {
                 backend: Some(_),
                 ..

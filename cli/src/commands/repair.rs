@@ -7,15 +7,9 @@ use schema_diff::runner::{Resolution, StampTarget};
 use serde_json::json;
 
 use super::Context;
-use crate::args::LockFlags;
 
 /// Records `version` as fully applied (`applied`) or fully rolled back.
-pub async fn resolve(
-    ctx: &Context<'_>,
-    version: &str,
-    applied: bool,
-    lock: LockFlags,
-) -> anyhow::Result<ExitCode> {
+pub async fn resolve(ctx: &Context<'_>, version: &str, applied: bool) -> anyhow::Result<ExitCode> {
     let resolution = if applied {
         Resolution::Applied
     } else {
@@ -24,7 +18,7 @@ pub async fn resolve(
     let db = ctx.connect().await?;
     let resolved = ctx
         .runner()
-        .with_lock_timeout(lock.timeout())
+        .with_lock_timeout(ctx.lock_timeout())
         .resolve(&db, version, resolution)
         .await?;
     if ctx.global.json {
@@ -48,12 +42,13 @@ pub async fn resolve(
 }
 
 /// Declares the database to be at `target`.
-pub async fn stamp(ctx: &Context<'_>, target: &str, lock: LockFlags) -> anyhow::Result<ExitCode> {
+pub async fn stamp(ctx: &Context<'_>, target: &str) -> anyhow::Result<ExitCode> {
     let target: StampTarget = target.parse()?;
     let db = ctx.connect().await?;
+    crate::connect::create_schema_if_missing(&db).await?;
     let stamped = ctx
         .runner()
-        .with_lock_timeout(lock.timeout())
+        .with_lock_timeout(ctx.lock_timeout())
         .stamp(&db, &target)
         .await?;
     if ctx.global.json {

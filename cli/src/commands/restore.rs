@@ -17,7 +17,7 @@ use crate::ops::load::{detect, existing_tables, load_sql, replace_sqlite};
 use crate::ops::manifest::{Manifest, count_rows, make_private, manifest_path, sha256_file};
 use crate::ops::scan::check_dump;
 use crate::ops::target::{Kind, Target};
-use crate::ops::{BackupRequest, DEFAULT_DIR, safe_name};
+use crate::ops::{BackupRequest, safe_name};
 use crate::output::relative;
 use crate::redact::redact_url;
 
@@ -167,7 +167,7 @@ async fn safety_backup(
     target: &Target,
 ) -> anyhow::Result<PathBuf> {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-    let path = Path::new(DEFAULT_DIR).join(format!(
+    let path = ctx.settings.backup_dir.value.join(format!(
         "{}-pre-restore-{stamp}.{}",
         safe_name(&target.name()),
         target.kind().extension()
@@ -176,6 +176,7 @@ async fn safety_backup(
         output: Some(path),
         schema_only: false,
         keep: None,
+        dir: None,
     };
     let created = crate::ops::create(db, url, &ctx.runner(), &request)
         .await

@@ -136,6 +136,11 @@ pub async fn with_scratch<T>(
     }
     with_named_database(target, prefix, async |name: &str| {
         let db = crate::connect::connect(&scratch_url(target_url, name)?).await?;
+        // The configured PostgreSQL schema, which a fresh database lacks.
+        if let Err(e) = crate::connect::create_schema_if_missing(&db).await {
+            db.close().await.ok();
+            return Err(e);
+        }
         let result = work(&db).await;
         db.close().await.ok();
         result

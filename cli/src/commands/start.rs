@@ -6,7 +6,6 @@
 
 use std::os::unix::process::CommandExt;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use schema_diff::startup::{OnPending, StartupOptions, migrate_on_startup};
@@ -24,6 +23,7 @@ pub async fn run(ctx: &Context<'_>, args: &StartArgs) -> anyhow::Result<ExitCode
     let target = super::wait::wait_for(ctx, args.timeout).await?;
     tracing::info!(%target, "database ready");
     let db = ctx.connect().await?;
+    crate::connect::create_schema_if_missing(&db).await?;
     let prepared = prepare(ctx, &db, args).await;
     db.close().await.ok();
     prepared?;
@@ -54,14 +54,17 @@ async fn prepare(
             errln!("nothing pending: no backup taken");
         } else {
             let url = crate::config::validate_url(&ctx.url)?;
-            let created =
-                crate::ops::create(db, &url, &ctx.runner(), &BackupRequest::default()).await?;
+            let request = BackupRequest {
+                dir: Some(ctx.settings.backup_dir.value.clone()),
+                ..BackupRequest::default()
+            };
+            let created = crate::ops::create(db, &url, &ctx.runner(), &request).await?;
             errln!("backup: {}", crate::output::relative(&created.file));
         }
     }
     let options = StartupOptions {
         on_pending: args.on_pending,
-        lock_timeout: Duration::from_secs(args.lock.lock_timeout),
+        lock_timeout: ctx.lock_timeout(),
     };
     let report = migrate_on_startup(db, (ctx.project.migrations)(), options).await?;
     for r in &report.applied {

@@ -13,11 +13,12 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use schema_diff::runner::companion;
 use schema_diff::runner::{Runner, is_in_progress, migration_checksum, unfinished_message};
-use schema_diff::{Dialect, DiffOptions, Schema};
+use schema_diff::{Dialect, Schema};
 use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigrationTrait;
 
 use super::Context;
+use super::check::Scope;
 use super::check::{EditedMigration, Report, UnfinishedMigration, print_text, summary};
 
 /// What the history tables say, next to the code's migrations.
@@ -147,7 +148,11 @@ pub(crate) fn history_problems(report: &Report) -> Vec<String> {
 /// `db-migrate verify`.
 pub async fn run(ctx: &Context<'_>) -> anyhow::Result<ExitCode> {
     let desired = super::auto::desired_schema(ctx)?;
-    let report = verify_report(&ctx.url, ctx.project.migrations, desired).await?;
+    let scope = super::check::Scope {
+        exclusions: ctx.settings.exclusions(),
+        diff: ctx.settings.diff_options(),
+    };
+    let report = verify_report_with(&ctx.url, ctx.project.migrations, desired, &scope).await?;
     if ctx.global.json {
         let mut value = serde_json::to_value(&report)?;
         if let Some(object) = value.as_object_mut() {
@@ -168,9 +173,20 @@ pub async fn verify_report(
     migrations: fn() -> Vec<Box<dyn MigrationTrait>>,
     desired: Schema,
 ) -> anyhow::Result<Report> {
+    verify_report_with(db_url, migrations, desired, &Scope::default()).await
+}
+
+/// [`verify_report`] within `scope` (`desired` must already leave the excluded
+/// tables out).
+pub async fn verify_report_with(
+    db_url: &str,
+    migrations: fn() -> Vec<Box<dyn MigrationTrait>>,
+    desired: Schema,
+    scope: &Scope,
+) -> anyhow::Result<Report> {
     super::auto::require_entities(&desired)?;
     let db = crate::connect::connect(db_url).await?;
-    let result = verify_on(&db, migrations, &desired).await;
+    let result = verify_on(&db, migrations, &desired, scope).await;
     db.close().await.ok();
     result
 }
@@ -179,6 +195,7 @@ async fn verify_on(
     db: &DatabaseConnection,
     migrations: fn() -> Vec<Box<dyn MigrationTrait>>,
     desired: &Schema,
+    scope: &Scope,
 ) -> anyhow::Result<Report> {
     let dialect = Dialect::of(db.get_database_backend()).context("unsupported database backend")?;
     let history = read_history(db, migrations).await?;
@@ -191,14 +208,12 @@ async fn verify_on(
             report.pending.join(", ")
         ));
     }
-    let actual = schema_diff::introspect::introspect(db)
-        .await
-        .context("cannot read the database schema")?;
-    let options = DiffOptions {
-        compare_type: true,
-        compare_server_default: true,
-    };
-    let drift = schema_diff::diff(&actual, desired, dialect, &options);
+    let actual = scope.exclusions.apply(
+        schema_diff::introspect::introspect(db)
+            .await
+            .context("cannot read the database schema")?,
+    );
+    let drift = schema_diff::diff(&actual, desired, dialect, &scope.diff);
     // As the backend runs them, as `check` reports them.
     report.drift = schema_diff::change::as_run_on(&drift, dialect)
         .into_iter()

@@ -101,6 +101,10 @@ async fn dump_postgres(
         "--no-privileges".to_owned(),
         format!("--snapshot={snapshot}"),
     ];
+    if let Some(schema) = crate::connect::schema() {
+        // Only the configured schema (quoted: a pattern matching exactly that name).
+        args.push(format!("--schema=\"{schema}\""));
+    }
     if schema_only {
         for table in data_tables(&tables) {
             args.push(format!("--exclude-table-data={}", pg_pattern(table)));

@@ -57,7 +57,18 @@ pub async fn load_sql(
 ) -> anyhow::Result<()> {
     match server.kind {
         Kind::Postgres => {
-            super::pg_load::load(db, file, replace.then_some(POSTGRES_WIPE)).await?;
+            let wipe = match crate::connect::schema() {
+                // A backup of one schema (`pg_dump --schema`) creates that schema:
+                // only it is replaced; an empty one left by `upgrade` makes way.
+                Some(schema) => {
+                    let quoted =
+                        schema_diff::sql_text::quote_ident(schema_diff::Dialect::Postgres, &schema);
+                    let cascade = if replace { " CASCADE" } else { "" };
+                    Some(format!("DROP SCHEMA IF EXISTS {quoted}{cascade}"))
+                }
+                None => replace.then(|| POSTGRES_WIPE.to_owned()),
+            };
+            super::pg_load::load(db, file, wipe.as_deref()).await?;
         }
         _ => {
             if replace {

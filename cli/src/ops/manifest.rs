@@ -230,10 +230,15 @@ impl TableName {
 }
 
 /// The user tables of the connection's database, sorted (SQLite's internal
-/// tables and views left out; PostgreSQL: every non-system schema).
+/// tables and views left out; PostgreSQL: every non-system schema, or only the
+/// configured schema when there is one).
 pub async fn list_tables(db: &impl ConnectionTrait) -> anyhow::Result<Vec<TableName>> {
     let backend = db.get_database_backend();
     let sql = match backend {
+        DbBackend::Postgres if crate::connect::schema().is_some() => {
+            "SELECT NULL::text, tablename::text FROM pg_catalog.pg_tables \
+             WHERE schemaname = current_schema() ORDER BY 2"
+        }
         DbBackend::Sqlite => {
             "SELECT NULL, name FROM sqlite_schema WHERE type = 'table' \
              AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"

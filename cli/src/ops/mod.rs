@@ -34,6 +34,9 @@ pub struct BackupRequest {
     pub schema_only: bool,
     /// Keep this many backups of the database in the folder; delete older ones.
     pub keep: Option<u32>,
+    /// The folder for the default name when `output` is not given (default
+    /// [`DEFAULT_DIR`]; `backup_dir` in db-migrate.toml).
+    pub dir: Option<PathBuf>,
 }
 
 /// A backup just written.
@@ -66,7 +69,11 @@ pub async fn create(
     let file = match &request.output {
         Some(path) if path.is_dir() => path.join(&default_name),
         Some(path) => path.clone(),
-        None => Path::new(DEFAULT_DIR).join(&default_name),
+        None => request
+            .dir
+            .as_deref()
+            .unwrap_or(Path::new(DEFAULT_DIR))
+            .join(&default_name),
     };
     if file.exists() {
         bail!(

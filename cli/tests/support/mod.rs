@@ -21,6 +21,7 @@ const CLEARED: &[&str] = &[
     "POSTGRES_DB",
     "POSTGRES_PORT",
     "DB_MIGRATE_MIGRATION_DIR",
+    "DATABASE_SCHEMA",
     "RUST_LOG",
 ];
 

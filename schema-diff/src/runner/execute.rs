@@ -10,7 +10,7 @@ use sea_orm::{
 use sea_orm_migration::{MigrationTrait, SchemaManager};
 
 use super::companion::{self, CompanionRow, MigrationState};
-use super::lock::{Lock, POSTGRES_RUN_KEY};
+use super::lock::{Lock, session_keys};
 use super::{LostAt, RunError, RunReport, history, recovery};
 
 /// Why a migration stopped: its own error, or the run's (a lost lock).
@@ -212,7 +212,7 @@ fn failed_in_transaction(version: &str, source: DbErr) -> RunError {
     }
 }
 
-/// PostgreSQL: takes [`POSTGRES_RUN_KEY`] for the migration's transaction, so
+/// PostgreSQL: takes the run key of the schema ([`super::lock::postgres_keys`]) for the migration's transaction, so
 /// that it waits for a migration still running in a run that lost the lock,
 /// then checks that the history still says what the plan assumed.
 async fn wait_for_other_runs(
@@ -220,10 +220,11 @@ async fn wait_for_other_runs(
     version: &str,
     direction: Direction,
 ) -> Result<(), Stop> {
+    let (_, run_key) = session_keys(txn).await?;
     txn.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
         "SELECT pg_advisory_xact_lock($1)",
-        [POSTGRES_RUN_KEY.into()],
+        [run_key.into()],
     ))
     .await?;
     let recorded = history::read(txn)

@@ -3,7 +3,7 @@
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
 
-use super::{POSTGRES_LOCK_KEY, mysql_lock_name};
+use super::{mysql_lock_name, session_keys};
 use crate::runner::RunError;
 
 /// Who holds the PostgreSQL lock, from `pg_locks` and `pg_stat_activity`.
@@ -16,8 +16,9 @@ pub(super) async fn postgres_holder(db: &DatabaseConnection) -> Result<Option<St
                WHERE l.locktype = 'advisory' AND l.granted \
                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
                AND l.classid::bigint = $1 AND l.objid::bigint = $2 AND l.objsubid = 1";
-    let high = (POSTGRES_LOCK_KEY as u64 >> 32) as i64;
-    let low = (POSTGRES_LOCK_KEY as u64 & 0xffff_ffff) as i64;
+    let (key, _) = session_keys(db).await?;
+    let high = (key as u64 >> 32) as i64;
+    let low = (key as u64 & 0xffff_ffff) as i64;
     let stmt = Statement::from_sql_and_values(DbBackend::Postgres, sql, [high.into(), low.into()]);
     let Some(row) = db.query_one_raw(stmt).await? else {
         return Ok(None);

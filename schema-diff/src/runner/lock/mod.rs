@@ -74,6 +74,36 @@ pub fn mysql_lock_name(database: &str) -> String {
 /// migration has committed or rolled back, then sees its history row.
 pub const POSTGRES_RUN_KEY: i64 = fnv1a(b"db_migrate:run");
 
+/// The advisory lock keys `(lock, run)` of the PostgreSQL schema `schema` (the
+/// session's `current_schema()`): [`POSTGRES_LOCK_KEY`] and [`POSTGRES_RUN_KEY`]
+/// for `public` (or no schema), else FNV-1a of `db_migrate:<schema>` and
+/// `db_migrate:run:<schema>`, so that two schemas of one database migrate
+/// independently.
+pub fn postgres_keys(schema: Option<&str>) -> (i64, i64) {
+    match schema {
+        None | Some("public") => (POSTGRES_LOCK_KEY, POSTGRES_RUN_KEY),
+        Some(schema) => (
+            fnv1a(format!("db_migrate:{schema}").as_bytes()),
+            fnv1a(format!("db_migrate:run:{schema}").as_bytes()),
+        ),
+    }
+}
+
+/// The keys of the schema `db`'s session works in.
+pub async fn session_keys<C: ConnectionTrait>(db: &C) -> Result<(i64, i64), DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT current_schema()::text",
+        ))
+        .await?;
+    let schema: Option<String> = match row {
+        Some(row) => row.try_get_by_index(0)?,
+        None => None,
+    };
+    Ok(postgres_keys(schema.as_deref()))
+}
+
 /// A connection that `&self` methods can borrow for one query at a time.
 pub(super) struct Slot<T>(std::sync::Mutex<Option<T>>);
 
@@ -97,7 +127,8 @@ impl<T> Slot<T> {
 
 /// A held migration lock.
 pub(super) enum Lock {
-    Postgres(Slot<PoolConnection<Postgres>>),
+    /// The lock's connection and the advisory key it holds.
+    Postgres(Slot<PoolConnection<Postgres>>, i64),
     MySql {
         conn: Slot<PoolConnection<MySql>>,
         name: String,
@@ -162,12 +193,12 @@ impl Lock {
     /// which every statement of the run uses: nothing to check.
     pub(super) async fn verify(&self) -> Result<(), String> {
         let held = match self {
-            Lock::Postgres(slot) => {
+            Lock::Postgres(slot, key) => {
                 let Some(mut conn) = slot.take() else {
                     return Err("the lock's connection is gone".into());
                 };
-                let high = (POSTGRES_LOCK_KEY as u64 >> 32) as i64;
-                let low = (POSTGRES_LOCK_KEY as u64 & 0xffff_ffff) as i64;
+                let high = (*key as u64 >> 32) as i64;
+                let low = (*key as u64 & 0xffff_ffff) as i64;
                 let held = sqlx::query_scalar::<_, bool>(
                     "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' \
                      AND granted AND pid = pg_backend_pid() AND classid::bigint = $1 \
@@ -213,12 +244,12 @@ impl Lock {
         commit: bool,
     ) -> Result<(), RunError> {
         match self {
-            Lock::Postgres(conn) => {
+            Lock::Postgres(conn, key) => {
                 let Some(mut conn) = conn.into_inner() else {
                     return Ok(());
                 };
                 let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
-                    .bind(POSTGRES_LOCK_KEY)
+                    .bind(key)
                     .execute(&mut *conn)
                     .await;
                 if let Err(e) = unlocked {
@@ -296,9 +327,14 @@ async fn postgres(db: &DatabaseConnection, timeout: Duration) -> Result<Lock, Ru
     .execute(&mut *conn)
     .await
     .map_err(sqlx_err)?;
+    let schema: Option<String> = sqlx::query_scalar("SELECT current_schema()::text")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(sqlx_err)?;
+    let (key, _) = postgres_keys(schema.as_deref());
     let got = if timeout.is_zero() {
         sqlx::query_scalar::<_, bool>("SELECT pg_try_advisory_lock($1)")
-            .bind(POSTGRES_LOCK_KEY)
+            .bind(key)
             .fetch_one(&mut *conn)
             .await
             .map_err(sqlx_err)?
@@ -309,7 +345,7 @@ async fn postgres(db: &DatabaseConnection, timeout: Duration) -> Result<Lock, Ru
             .await
             .map_err(sqlx_err)?;
         let locked = sqlx::query("SELECT pg_advisory_lock($1)")
-            .bind(POSTGRES_LOCK_KEY)
+            .bind(key)
             .execute(&mut *conn)
             .await;
         match locked {
@@ -337,7 +373,7 @@ async fn postgres(db: &DatabaseConnection, timeout: Duration) -> Result<Lock, Ru
         .execute(&mut *conn)
         .await
         .map_err(sqlx_err)?;
-        return Ok(Lock::Postgres(Slot::new(conn)));
+        return Ok(Lock::Postgres(Slot::new(conn), key));
     }
     drop(conn);
     Err(RunError::LockTimeout {
@@ -440,6 +476,19 @@ mod tests {
     fn the_postgres_key_is_fixed() {
         assert_eq!(POSTGRES_LOCK_KEY, fnv1a(b"db_migrate"));
         assert_eq!(POSTGRES_LOCK_KEY, -3_518_130_867_469_856_887_i64);
+    }
+
+    #[test]
+    fn postgres_keys_differ_per_schema() {
+        assert_eq!(
+            postgres_keys(Some("public")),
+            (POSTGRES_LOCK_KEY, POSTGRES_RUN_KEY)
+        );
+        assert_eq!(postgres_keys(None), postgres_keys(Some("public")));
+        let (lock, run) = postgres_keys(Some("app"));
+        assert_ne!(lock, POSTGRES_LOCK_KEY);
+        assert_ne!(run, POSTGRES_RUN_KEY);
+        assert_ne!(lock, postgres_keys(Some("app2")).0);
     }
 
     #[test]
