@@ -332,6 +332,15 @@ async fn run(manager: &SchemaManager<'_>, op: &Op) -> Result<(), DbErr> {
             )
             .await
         }
+        Op::CheckSqliteRebuilds {
+            tables,
+            referenced_by_migration,
+        } => {
+            let tables: Vec<&str> = tables.iter().map(String::as_str).collect();
+            let referenced: Vec<&str> =
+                referenced_by_migration.iter().map(String::as_str).collect();
+            runtime::check_sqlite_rebuilds(manager, &tables, &referenced).await
+        }
         Op::Raw(sql) => manager
             .get_connection()
             .execute_unprepared(sql)
@@ -446,6 +455,8 @@ fn op_sql(op: &Op, dialect: Dialect) -> Vec<String> {
             lines.extend(create_indexes(table).iter().map(|i| sql!(i)));
             lines
         }
+        // A read-only check of the catalog: no statement to show.
+        Op::CheckSqliteRebuilds { .. } => Vec::new(),
         Op::Raw(sql) => one(sql.clone()),
         Op::Fail(message) => one(format!("-- error: {message}")),
     }

@@ -229,6 +229,14 @@ fn op_tokens(ctx: &mut Ctx, op: &Op) -> TokenStream {
                 schema_diff::runtime::rebuild_sqlite_table(manager, table, indexes, &columns).await?;
             }
         }
+        Op::CheckSqliteRebuilds {
+            tables,
+            referenced_by_migration,
+        } => helper(
+            ctx,
+            "check_sqlite_rebuilds",
+            quote! { &[#(#tables),*], &[#(#referenced_by_migration),*] },
+        ),
         Op::Raw(sql) => {
             ctx.uses.manager = true;
             let sql = super::sql_literal(sql);

@@ -15,6 +15,7 @@
 //!   `failed` when it fails, and later runs refuse until someone repairs it
 //!   ([`Runner::resolve`], [`Runner::stamp`]).
 
+mod app;
 pub mod companion;
 mod execute;
 mod history;
@@ -33,6 +34,7 @@ use companion::CompanionRow;
 use execute::Direction;
 use lock::Lock;
 
+pub use app::upgrade_app;
 pub use execute::migration_checksum;
 pub use history::{AppliedMigration, HISTORY_TABLE};
 pub use lock::DEFAULT_LOCK_TIMEOUT;

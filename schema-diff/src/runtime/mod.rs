@@ -7,6 +7,9 @@
 //! - [`rebuild_sqlite_table`]: SQLite's documented 12-step table rebuild, for changes
 //!   `ALTER TABLE` cannot make on SQLite (column types, nullability, defaults, foreign
 //!   keys, constraints);
+//! - [`check_sqlite_rebuilds`]: called first in a module with rebuilds, so that a run
+//!   where a rebuild cannot complete (foreign keys on, as under sea-orm-migration's own
+//!   `Migrator::up`) fails before the module changes anything;
 //! - [`replace_primary_key`]: the primary key's constraint name is read from the catalog;
 //! - [`add_unique_constraint`] / [`drop_unique_constraint`]: the per-backend spelling of a
 //!   unique constraint on an existing table;
@@ -18,8 +21,10 @@
 //! [`crate::statements::apply`] calls the same helpers, so both paths stay alike.
 
 mod sqlite_attached;
+mod sqlite_preflight;
 mod sqlite_rebuild;
 
+pub use sqlite_preflight::check_sqlite_rebuilds;
 pub use sqlite_rebuild::{SQLITE_REBUILD_PREFIX, rebuild_sqlite_table};
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};

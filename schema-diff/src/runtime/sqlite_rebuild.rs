@@ -230,7 +230,7 @@ fn table_name(table: &TableCreateStatement) -> Option<String> {
     }
 }
 
-async fn pragma_int(txn: &DatabaseTransaction, sql: &str) -> Result<i64, DbErr> {
+pub(super) async fn pragma_int<C: ConnectionTrait>(txn: &C, sql: &str) -> Result<i64, DbErr> {
     let row = txn
         .query_one_raw(Statement::from_string(DbBackend::Sqlite, sql))
         .await?;
@@ -240,13 +240,16 @@ async fn pragma_int(txn: &DatabaseTransaction, sql: &str) -> Result<i64, DbErr> 
     }
 }
 
-async fn foreign_keys_enabled(txn: &DatabaseTransaction) -> Result<bool, DbErr> {
+pub(super) async fn foreign_keys_enabled<C: ConnectionTrait>(txn: &C) -> Result<bool, DbErr> {
     Ok(pragma_int(txn, "PRAGMA foreign_keys").await? != 0)
 }
 
 /// The tables (this one included, when it references itself) with a foreign key to
 /// `table`.
-async fn referencing_tables(txn: &DatabaseTransaction, table: &str) -> Result<Vec<String>, DbErr> {
+pub(super) async fn referencing_tables<C: ConnectionTrait>(
+    txn: &C,
+    table: &str,
+) -> Result<Vec<String>, DbErr> {
     let sql = "SELECT DISTINCT m.name FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS f \
                WHERE m.type = 'table' AND f.\"table\" = ? COLLATE NOCASE ORDER BY m.name";
     let stmt = Statement::from_sql_and_values(DbBackend::Sqlite, sql, [Value::from(table)]);

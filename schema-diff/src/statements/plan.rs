@@ -130,6 +130,12 @@ pub(crate) enum Op {
         table: Table,
         copy_columns: Vec<String>,
     },
+    /// `runtime::check_sqlite_rebuilds`: first in a module with SQLite rebuilds, so
+    /// that a run with foreign keys on fails before anything changes.
+    CheckSqliteRebuilds {
+        tables: Vec<String>,
+        referenced_by_migration: Vec<String>,
+    },
     /// A raw SQL statement (only ever under a backend condition).
     Raw(String),
     /// Stop the migration with this message.
@@ -170,8 +176,57 @@ pub(crate) fn plan(changes: &[Change]) -> Vec<Node> {
             });
         }
     }
+    guarded.extend(sqlite_rebuild_check(&nodes));
     guarded.extend(nodes);
     guarded
+}
+
+/// The check that precedes every other statement of a module with SQLite rebuilds
+/// (none without): the rebuilt tables, and those of them an earlier operation of
+/// the module makes referenced (a created table's or an added foreign key).
+fn sqlite_rebuild_check(nodes: &[Node]) -> Option<Node> {
+    let mut tables: Vec<String> = Vec::new();
+    let mut referenced_by_migration: Vec<String> = Vec::new();
+    let mut linked: Vec<&str> = Vec::new();
+    for op in flatten(nodes, Dialect::Sqlite) {
+        match op {
+            Op::RebuildSqlite { table, .. } => {
+                if linked.contains(&table.name.as_str())
+                    && !referenced_by_migration.contains(&table.name)
+                {
+                    referenced_by_migration.push(table.name.clone());
+                }
+                if !tables.contains(&table.name) {
+                    tables.push(table.name.clone());
+                }
+                linked.extend(table.foreign_keys.iter().map(|fk| fk.ref_table.as_str()));
+            }
+            Op::CreateTable(table) => {
+                linked.extend(table.foreign_keys.iter().map(|fk| fk.ref_table.as_str()));
+            }
+            Op::AddForeignKey { foreign_key, .. } => linked.push(&foreign_key.ref_table),
+            _ => {}
+        }
+    }
+    if tables.is_empty() {
+        return None;
+    }
+    Some(Node::If {
+        dialect: Dialect::Sqlite,
+        then: vec![
+            Node::Comment(
+                "Stops before any statement when a table rebuild below cannot run here \
+                 (foreign keys on and the table referenced, as under sea-orm-migration's \
+                 own `Migrator::up`)."
+                    .to_owned(),
+            ),
+            Node::Op(Op::CheckSqliteRebuilds {
+                tables,
+                referenced_by_migration,
+            }),
+        ],
+        otherwise: Vec::new(),
+    })
 }
 
 /// The operations that run on `dialect`, in order.

@@ -609,3 +609,68 @@ async fn rebuild_inside_a_transaction_keeps_views_working() {
     let ddl = rows(&db, "SELECT sql FROM sqlite_master WHERE name = 'users'").await;
     assert!(ddl[0].contains(r#""nick" text NOT NULL"#), "{ddl:?}");
 }
+
+/// The check of a module's SQLite rebuilds: first, with the rebuilt tables and those
+/// an earlier operation of the module links to; none without rebuilds.
+#[test]
+fn the_sqlite_rebuild_check_comes_first_and_knows_the_modules_own_links() {
+    let posts = Table {
+        name: "posts".into(),
+        columns: vec![col("id", ColumnType::Integer)],
+        primary_key: vec!["id".into()],
+        ..Table::default()
+    };
+    let mut rebuilt = posts.clone();
+    rebuilt.columns.push(Column {
+        default: Some(DefaultValue::Number("0".into())),
+        ..col("score", ColumnType::Integer)
+    });
+    let comments = Table {
+        name: "comments".into(),
+        columns: vec![
+            col("id", ColumnType::Integer),
+            col("post_id", ColumnType::Integer),
+        ],
+        primary_key: vec!["id".into()],
+        foreign_keys: vec![ForeignKey {
+            name: None,
+            columns: vec!["post_id".into()],
+            ref_table: "posts".into(),
+            ref_columns: vec!["id".into()],
+            on_delete: FkAction::Cascade,
+            on_update: FkAction::NoAction,
+        }],
+        ..Table::default()
+    };
+    let changes = [
+        Change::CreateTable { table: comments },
+        Change::RebuildTable {
+            from: posts,
+            to: rebuilt,
+            changes: Vec::new(),
+        },
+    ];
+    let nodes = plan(&changes);
+    let ops = flatten(&nodes, Dialect::Sqlite);
+    assert_eq!(
+        ops.first(),
+        Some(&&Op::CheckSqliteRebuilds {
+            tables: vec!["posts".into()],
+            referenced_by_migration: vec!["posts".into()],
+        }),
+        "{ops:#?}"
+    );
+    assert!(
+        !flatten(&nodes, Dialect::Postgres)
+            .iter()
+            .any(|op| matches!(op, Op::CheckSqliteRebuilds { .. })),
+        "SQLite only"
+    );
+    let plain = plan(&changes[..1]);
+    assert!(
+        !flatten(&plain, Dialect::Sqlite)
+            .iter()
+            .any(|op| matches!(op, Op::CheckSqliteRebuilds { .. })),
+        "no rebuild, no check"
+    );
+}
