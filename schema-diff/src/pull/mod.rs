@@ -215,7 +215,23 @@ fn format(tokens: TokenStream, what: &str) -> Result<String, Error> {
             visible(what)
         ))
     })?;
-    Ok(prettyplease::unparse(&file))
+    Ok(spaced(&prettyplease::unparse(&file)))
+}
+
+/// prettyplease's output with a blank line after the imports and between items.
+fn spaced(code: &str) -> String {
+    let mut out = String::with_capacity(code.len() + 64);
+    let lines: Vec<&str> = code.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        out.push_str(line);
+        out.push('\n');
+        let next = lines.get(i + 1).copied().unwrap_or("");
+        let ends_item = *line == "}" || (line.starts_with("use ") && !next.starts_with("use "));
+        if ends_item && !next.is_empty() {
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Lines for the command output: one per note, made visible.
