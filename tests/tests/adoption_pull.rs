@@ -14,12 +14,15 @@ use tests::sample_ddl::sample_ddl;
 use tests::{Backend, Scratch};
 
 #[allow(unused_imports)]
+#[rustfmt::skip]
 #[path = "../fixtures/pulled/mysql/mod.rs"]
 mod pulled_mysql;
 #[allow(unused_imports)]
+#[rustfmt::skip]
 #[path = "../fixtures/pulled/postgres/mod.rs"]
 mod pulled_postgres;
 #[allow(unused_imports)]
+#[rustfmt::skip]
 #[path = "../fixtures/pulled/sqlite/mod.rs"]
 mod pulled_sqlite;
 
