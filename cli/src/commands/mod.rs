@@ -11,6 +11,7 @@ mod generate;
 mod health;
 mod history;
 mod migrate;
+mod pull;
 mod repair;
 mod restore;
 pub(crate) mod scratch;
@@ -141,6 +142,7 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
             check::run(&ctx, options).await
         }
         Command::Verify => verify::run(&ctx).await,
+        Command::Pull { out, force } => pull::run(&ctx, out, *force).await,
         Command::Backup(args) => backup::run(&ctx, args).await,
         Command::Restore { file, force } => restore::run(&ctx, file, *force).await,
         Command::Wait { timeout } => wait::run(&ctx, *timeout).await,
