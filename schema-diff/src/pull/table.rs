@@ -55,10 +55,9 @@ pub(crate) fn render(cat: &Catalog<'_>, pos: usize) -> Rendered {
                 }
             }
         };
-        if let Some(e) = enum_ident.filter(|_| ft.column_type.is_none()) {
-            if !enums_used.contains(&e) && matches!(column.ty, crate::ir::ColumnType::Enum { .. }) {
-                enums_used.push(e);
-            }
+        if let Some(e) = enum_ident.filter(|e| ft.column_type.is_none() && !enums_used.contains(e))
+        {
+            enums_used.push(e);
         }
         no_eq |= ft.no_eq;
         let mut parts: Vec<TokenStream> = Vec::new();
@@ -228,7 +227,6 @@ fn index_attrs(table: &Table, notes: &mut Vec<Note>) -> BTreeMap<String, Vec<Tok
 /// references this one once) and the `Related` impls that are unambiguous.
 fn relations(cat: &Catalog<'_>, pos: usize, notes: &mut Vec<Note>) -> (TokenStream, TokenStream) {
     let table = cat.tables[pos];
-    let module = &cat.modules[pos];
     let mut variants: Vec<String> = Vec::new();
     let mut items = Vec::new();
     let mut related = Vec::new();
@@ -375,7 +373,6 @@ fn relations(cat: &Catalog<'_>, pos: usize, notes: &mut Vec<Note>) -> (TokenStre
             });
         }
     }
-    let _ = module;
     (
         quote! {
             #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
