@@ -159,6 +159,16 @@ pub enum Command {
         #[arg(long, value_name = "BACKEND")]
         backend: Option<String>,
     },
+    /// Write SeaORM entity modules from the database (string lengths, defaults,
+    /// indexes, enums, keys, relations), so that `auto` right after reports `No changes`.
+    Pull {
+        /// The folder to write `mod.rs`, `prelude.rs` and one module per table to.
+        #[arg(long, value_name = "DIR")]
+        out: std::path::PathBuf,
+        /// Replace files that already exist in DIR.
+        #[arg(long)]
+        force: bool,
+    },
     /// Show how the database differs from the entities (or another database).
     Diff {
         /// The current side: this database URL instead of the configured one.

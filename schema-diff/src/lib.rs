@@ -23,6 +23,7 @@ pub mod lint;
 pub mod names;
 pub mod order;
 pub mod portable;
+pub mod pull;
 pub mod render;
 pub mod reverse;
 pub mod runner;

@@ -9,5 +9,6 @@ pub mod every_change;
 pub mod hostile;
 pub mod interpreted;
 pub mod kitchen;
+pub mod sample_ddl;
 
 pub use backend::{Backend, Scratch};

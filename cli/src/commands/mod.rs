@@ -12,6 +12,7 @@ mod generate;
 mod health;
 mod history;
 mod migrate;
+mod pull;
 mod repair;
 mod restore;
 pub(crate) mod scratch;
@@ -187,6 +188,7 @@ async fn dispatch(ctx: &Context<'_>, command: &Command) -> anyhow::Result<ExitCo
         }
         Command::Verify { .. } => verify::run(ctx).await,
         Command::Config => config::run(ctx),
+        Command::Pull { out, force } => pull::run(ctx, out, *force).await,
         Command::Backup(args) => backup::run(ctx, args).await,
         Command::Restore { file, force } => restore::run(ctx, file, *force).await,
         Command::Wait { timeout } => wait::run(ctx, *timeout).await,
