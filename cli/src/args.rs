@@ -203,6 +203,9 @@ pub enum Command {
         #[arg(long, value_name = "SECONDS", default_value_t = 5, value_parser = seconds())]
         timeout: u64,
     },
+    /// List the project's entities: each one's table, with its column, index and
+    /// foreign-key counts (what `auto`, `diff` and `check` compare with).
+    Entities,
 }
 
 /// `db-migrate backup`.

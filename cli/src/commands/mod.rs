@@ -7,6 +7,7 @@ pub(crate) mod data_loss;
 mod diff;
 mod down_hazards;
 mod dry_run;
+mod entities;
 mod generate;
 mod health;
 mod history;
@@ -146,15 +147,17 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Wait { timeout } => wait::run(&ctx, *timeout).await,
         Command::Start(args) => start::run(&ctx, args).await,
         Command::Health { timeout } => health::run(&ctx, *timeout).await,
+        Command::Entities => entities::run(&ctx).await,
     }
 }
 
-/// Whether `command` opens (or names) the configured database: all but `generate`
-/// and `sql --backend BACKEND`.
+/// Whether `command` opens (or names) the configured database: all but `generate`,
+/// `sql --backend BACKEND` and `entities`.
 fn needs_database(command: &Command) -> bool {
     !matches!(
         command,
         Command::Generate { .. }
+            | Command::Entities
             | Command::Sql {
                 backend: Some(_),
                 ..
