@@ -66,6 +66,7 @@ pub enum Command {
     /// List every migration with the time it was applied.
     History,
     /// Apply pending migrations: up to `head` (default), a VERSION, or `+N` steps.
+    #[command(after_help = crate::examples::UPGRADE)]
     Upgrade {
         /// `head`, `+N` (the next N), or a version: its full name or a unique prefix.
         #[arg(default_value = "head", allow_hyphen_values = true, value_parser = target)]
@@ -80,6 +81,7 @@ pub enum Command {
         lock: LockFlags,
     },
     /// Roll back migrations: `-N` steps (default -1), back to a VERSION (kept), or `base`.
+    #[command(after_help = crate::examples::DOWNGRADE)]
     Downgrade {
         /// `-N` (the last N), `base` (everything), or a version that stays applied.
         #[arg(default_value = "-1", allow_hyphen_values = true, value_parser = target)]
@@ -130,6 +132,7 @@ pub enum Command {
         description: String,
     },
     /// Compare the entities with the database and write a migration for the difference.
+    #[command(after_help = crate::examples::AUTO)]
     Auto {
         /// What the migration does; becomes part of the module name.
         description: String,
@@ -154,6 +157,7 @@ pub enum Command {
         backend: Option<String>,
     },
     /// Show how the database differs from the entities (or another database).
+    #[command(after_help = crate::examples::DIFF)]
     Diff {
         /// The current side: this database URL instead of the configured one.
         #[arg(long, value_name = "URL")]
@@ -166,6 +170,7 @@ pub enum Command {
     },
     /// CI gate: migrations vs entities (replayed on a scratch database), pending,
     /// edited or unknown history, lint hazards. Exit 2 when a problem is found.
+    #[command(after_help = crate::examples::CHECK)]
     Check {
         /// Pending migrations on the database are a problem too.
         #[arg(long)]
@@ -179,8 +184,10 @@ pub enum Command {
     Verify,
     /// Back up the database with its own tools (pg_dump, mariadb-dump, VACUUM INTO),
     /// with a manifest FILE.json; or verify a backup (exit 2 when it does not match).
+    #[command(after_help = crate::examples::BACKUP)]
     Backup(BackupArgs),
     /// Restore a backup into the database, which must be empty (or --force).
+    #[command(after_help = crate::examples::RESTORE)]
     Restore {
         /// The backup file (`.sql` from pg_dump or mariadb-dump, `.sqlite`).
         file: std::path::PathBuf,
@@ -196,6 +203,7 @@ pub enum Command {
     },
     /// Wait for the database, handle pending migrations, then replace this process
     /// with COMMAND: `db-migrate start -- my-app --port 8080`.
+    #[command(after_help = crate::examples::START)]
     Start(StartArgs),
     /// Migration health: ok (exit 0), degraded: migrations pending (2), error (1).
     Health {
@@ -206,6 +214,15 @@ pub enum Command {
     /// List the project's entities: each one's table, with its column, index and
     /// foreign-key counts (what `auto`, `diff` and `check` compare with).
     Entities,
+    /// Print a shell completion script: `db-migrate completions bash > /etc/bash_completion.d/db-migrate`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `db-migrate man > db-migrate.1 && man ./db-migrate.1`.
+    #[command(alias = "man-page")]
+    Man,
 }
 
 /// `db-migrate backup`.

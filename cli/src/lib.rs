@@ -22,6 +22,7 @@ mod commands;
 mod config;
 mod connect;
 mod dir_lock;
+mod examples;
 mod interrupt;
 mod naming;
 mod ops;

@@ -11,10 +11,12 @@ mod entities;
 mod generate;
 mod health;
 mod history;
+mod man;
 mod migrate;
 mod repair;
 mod restore;
 pub(crate) mod scratch;
+mod shell;
 mod sql;
 mod start;
 mod status;
@@ -148,16 +150,20 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Start(args) => start::run(&ctx, args).await,
         Command::Health { timeout } => health::run(&ctx, *timeout).await,
         Command::Entities => entities::run(&ctx).await,
+        Command::Completions { shell } => shell::completions(*shell),
+        Command::Man => man::run(),
     }
 }
 
 /// Whether `command` opens (or names) the configured database: all but `generate`,
-/// `sql --backend BACKEND` and `entities`.
+/// `sql --backend BACKEND`, `entities`, `completions` and `man`.
 fn needs_database(command: &Command) -> bool {
     !matches!(
         command,
         Command::Generate { .. }
             | Command::Entities
+            | Command::Completions { .. }
+            | Command::Man
             | Command::Sql {
                 backend: Some(_),
                 ..
