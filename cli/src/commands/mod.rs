@@ -44,10 +44,7 @@ impl Context<'_> {
 
     /// The migration crate's `src` folder.
     pub fn migration_dir(&self) -> PathBuf {
-        self.global
-            .migration_dir
-            .clone()
-            .unwrap_or_else(|| self.project.migration_dir.clone())
+        migration_dir(self.project, self.global)
     }
 
     /// A runner over the project's migrations.
@@ -58,6 +55,12 @@ impl Context<'_> {
 
 /// Runs the parsed command line.
 pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
+    // `generate` and `auto` write into the migration crate: one that is not there
+    // (a release binary run outside its source tree) is said before anything else.
+    if matches!(cli.command, Command::Generate { .. } | Command::Auto { .. }) {
+        let dir = migration_dir(project, &cli.global);
+        generate::require_migration_crate(&dir, cli.global.migration_dir.is_some())?;
+    }
     let resolved = crate::config::resolve_url(
         cli.global.database_url.as_deref(),
         &project.default_sqlite_path,
@@ -153,6 +156,15 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Completions { shell } => shell::completions(*shell),
         Command::Man => man::run(),
     }
+}
+
+/// The migration crate's `src` folder: `--migration-dir` (or its variable), else
+/// the project's.
+fn migration_dir(project: &Project, global: &Global) -> PathBuf {
+    global
+        .migration_dir
+        .clone()
+        .unwrap_or_else(|| project.migration_dir.clone())
 }
 
 /// Whether `command` opens (or names) the configured database: all but `generate`,
