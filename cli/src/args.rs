@@ -70,6 +70,7 @@ pub enum Command {
     /// List every migration with the time it was applied.
     History,
     /// Apply pending migrations: up to `head` (default), a VERSION, or `+N` steps.
+    #[command(after_help = crate::examples::UPGRADE)]
     Upgrade {
         /// `head`, `+N` (the next N), or a version: its full name or a unique prefix.
         #[arg(default_value = "head", allow_hyphen_values = true, value_parser = target)]
@@ -84,6 +85,7 @@ pub enum Command {
         lock: LockFlags,
     },
     /// Roll back migrations: `-N` steps (default -1), back to a VERSION (kept), or `base`.
+    #[command(after_help = crate::examples::DOWNGRADE)]
     Downgrade {
         /// `-N` (the last N), `base` (everything), or a version that stays applied.
         #[arg(default_value = "-1", allow_hyphen_values = true, value_parser = target)]
@@ -134,6 +136,7 @@ pub enum Command {
         description: String,
     },
     /// Compare the entities with the database and write a migration for the difference.
+    #[command(after_help = crate::examples::AUTO)]
     Auto {
         /// What the migration does; becomes part of the module name.
         description: String,
@@ -170,6 +173,7 @@ pub enum Command {
         force: bool,
     },
     /// Show how the database differs from the entities (or another database).
+    #[command(after_help = crate::examples::DIFF)]
     Diff {
         /// The current side: this database URL instead of the configured one.
         #[arg(long, value_name = "URL")]
@@ -184,6 +188,7 @@ pub enum Command {
     },
     /// CI gate: migrations vs entities (replayed on a scratch database), pending,
     /// edited or unknown history, lint hazards. Exit 2 when a problem is found.
+    #[command(after_help = crate::examples::CHECK)]
     Check {
         /// Pending migrations on the database are a problem too.
         #[arg(long)]
@@ -205,8 +210,10 @@ pub enum Command {
     Config,
     /// Back up the database with its own tools (pg_dump, mariadb-dump, VACUUM INTO),
     /// with a manifest FILE.json; or verify a backup (exit 2 when it does not match).
+    #[command(after_help = crate::examples::BACKUP)]
     Backup(BackupArgs),
     /// Restore a backup into the database, which must be empty (or --force).
+    #[command(after_help = crate::examples::RESTORE)]
     Restore {
         /// The backup file (`.sql` from pg_dump or mariadb-dump, `.sqlite`).
         file: std::path::PathBuf,
@@ -222,6 +229,7 @@ pub enum Command {
     },
     /// Wait for the database, handle pending migrations, then replace this process
     /// with COMMAND: `db-migrate start -- my-app --port 8080`.
+    #[command(after_help = crate::examples::START)]
     Start(StartArgs),
     /// Migration health: ok (exit 0), degraded: migrations pending (2), error (1).
     Health {
@@ -229,6 +237,18 @@ pub enum Command {
         #[arg(long, value_name = "SECONDS", default_value_t = 5, value_parser = seconds())]
         timeout: u64,
     },
+    /// List the project's entities: each one's table, with its column, index and
+    /// foreign-key counts (what `auto`, `diff` and `check` compare with).
+    Entities,
+    /// Print a shell completion script: `db-migrate completions bash > /etc/bash_completion.d/db-migrate`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `db-migrate man > db-migrate.1 && man ./db-migrate.1`.
+    #[command(alias = "man-page")]
+    Man,
 }
 
 /// `db-migrate backup`.

@@ -23,6 +23,7 @@ mod config;
 mod config_file;
 mod connect;
 mod dir_lock;
+mod examples;
 mod interrupt;
 mod naming;
 mod ops;

@@ -1,6 +1,6 @@
 //! `db-migrate generate`: an empty, registered migration module to write by hand.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -51,13 +51,8 @@ pub async fn run(ctx: &Context<'_>, description: &str) -> anyhow::Result<ExitCod
 /// later name) and each register theirs; both files are written atomically.
 pub fn write_module(ctx: &Context<'_>, description: &str, text: &str) -> anyhow::Result<PathBuf> {
     let dir = ctx.migration_dir();
+    require_migration_crate(&dir, ctx.global.migration_dir.is_some())?;
     let lib_path = dir.join("lib.rs");
-    if !lib_path.is_file() {
-        anyhow::bail!(
-            "cannot read {}: no such file (is --migration-dir the migration crate's src folder?)",
-            lib_path.display()
-        );
-    }
     let _lock = crate::dir_lock::DirLock::acquire(&dir)?;
     let lib = std::fs::read_to_string(&lib_path)
         .with_context(|| format!("cannot read {}", lib_path.display()))?;
@@ -79,6 +74,34 @@ pub fn write_module(ctx: &Context<'_>, description: &str, text: &str) -> anyhow:
     Ok(path)
 }
 
+/// Refuses a migration folder without a `lib.rs`, saying which path was looked
+/// for and how to name the right one. `given` tells whether `dir` came from
+/// `--migration-dir` (or `DB_MIGRATE_MIGRATION_DIR`) rather than the folder the
+/// binary was built from, which a release binary run elsewhere does not have.
+pub fn require_migration_crate(dir: &Path, given: bool) -> anyhow::Result<()> {
+    let lib_path = dir.join("lib.rs");
+    if lib_path.is_file() {
+        return Ok(());
+    }
+    let what = if dir.is_dir() {
+        format!("{} has no lib.rs", dir.display())
+    } else {
+        format!("{} does not exist", dir.display())
+    };
+    let source = if given {
+        "the folder given by --migration-dir, DB_MIGRATE_MIGRATION_DIR or migration_dir in \
+         db-migrate.toml"
+    } else {
+        "the migration folder this binary was built with; run it inside its source workspace"
+    };
+    anyhow::bail!(
+        "cannot read {}: no such file ({what}; {source}). Migration modules are written into \
+         the migration crate's src folder, the one holding its lib.rs: pass --migration-dir \
+         DIR or set DB_MIGRATE_MIGRATION_DIR=DIR; nothing was written",
+        lib_path.display()
+    )
+}
+
 /// Names of the modules in `dir` (`name.rs` files and `name/` folders), best effort.
 fn modules_in(dir: &std::path::Path) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -97,4 +120,34 @@ fn modules_in(dir: &std::path::Path) -> Vec<String> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_built_in_migration_dir_says_where_it_was_looked_for() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let built = dir.path().join("build").join("migration").join("src");
+        let text = require_migration_crate(&built, false)
+            .expect_err("missing")
+            .to_string();
+        assert!(
+            text.contains(&built.join("lib.rs").display().to_string()),
+            "{text}"
+        );
+        assert!(text.contains("built with"), "{text}");
+        assert!(text.contains("source workspace"), "{text}");
+        assert!(text.contains("--migration-dir DIR"), "{text}");
+        assert!(text.contains("DB_MIGRATE_MIGRATION_DIR=DIR"), "{text}");
+
+        std::fs::create_dir_all(&built).expect("mkdir");
+        let text = require_migration_crate(&built, true)
+            .expect_err("no lib.rs")
+            .to_string();
+        assert!(text.contains("has no lib.rs"), "{text}");
+        std::fs::write(built.join("lib.rs"), "").expect("write");
+        assert!(require_migration_crate(&built, true).is_ok());
+    }
 }

@@ -8,14 +8,17 @@ pub(crate) mod data_loss;
 mod diff;
 mod down_hazards;
 mod dry_run;
+mod entities;
 mod generate;
 mod health;
 mod history;
+mod man;
 mod migrate;
 mod pull;
 mod repair;
 mod restore;
 pub(crate) mod scratch;
+mod shell;
 mod sql;
 mod start;
 mod status;
@@ -69,6 +72,13 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
         command_flags(&cli.command),
         &project.migration_dir,
     )?;
+    // `generate` and `auto` write into the migration crate: one that is not there
+    // (a release binary run outside its source tree) is said before anything else.
+    if matches!(cli.command, Command::Generate { .. } | Command::Auto { .. }) {
+        let dir = &settings.migration_dir;
+        let given = !matches!(dir.source, crate::settings::Origin::Default);
+        generate::require_migration_crate(&dir.value, given)?;
+    }
     let resolved = crate::config::resolve_url(
         cli.global.database_url.as_deref(),
         &settings,
@@ -194,16 +204,22 @@ async fn dispatch(ctx: &Context<'_>, command: &Command) -> anyhow::Result<ExitCo
         Command::Wait { timeout } => wait::run(ctx, *timeout).await,
         Command::Start(args) => start::run(ctx, args).await,
         Command::Health { timeout } => health::run(ctx, *timeout).await,
+        Command::Entities => entities::run(ctx).await,
+        Command::Completions { shell } => shell::completions(*shell),
+        Command::Man => man::run(),
     }
 }
 
 /// Whether `command` opens (or names) the configured database: all but `generate`,
-/// `config` and `sql --backend BACKEND`.
+/// `config`, `sql --backend BACKEND`, `entities`, `completions` and `man`.
 fn needs_database(command: &Command) -> bool {
     !matches!(
         command,
         Command::Generate { .. }
             | Command::Config
+            | Command::Entities
+            | Command::Completions { .. }
+            | Command::Man
             | Command::Sql {
                 backend: Some(_),
                 ..
