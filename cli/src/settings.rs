@@ -93,7 +93,13 @@ impl Settings {
         default_migration_dir: &Path,
     ) -> anyhow::Result<Settings> {
         let file = crate::config_file::load(global.config.as_deref())?;
-        let vars = Variables::find()?;
+        // With `-u`, `.env` is not read at all (docs/security.md): a broken or
+        // secret-laden file there does not concern this run.
+        let vars = if global.database_url.is_some() {
+            Variables::default()
+        } else {
+            Variables::find()?
+        };
         let from_file = |f: &Loaded| Origin::File(f.path.clone());
 
         let schema = if let Some(s) = &global.schema {
