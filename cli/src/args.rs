@@ -237,6 +237,26 @@ pub enum Command {
         #[arg(long, value_name = "SECONDS", default_value_t = 5, value_parser = seconds())]
         timeout: u64,
     },
+    /// Set a SeaORM workspace up for db-migrate: find the entity and migration crates
+    /// (create a migration crate if there is none), write a binary crate embedding
+    /// this CLI, add it to the workspace, write db-migrate.toml. Never replaces a file
+    /// it did not write.
+    #[command(after_help = crate::examples::INIT)]
+    Init {
+        /// The workspace root (the folder of the `Cargo.toml` with `[workspace]`).
+        #[arg(long, value_name = "WORKSPACE", default_value = ".")]
+        dir: std::path::PathBuf,
+        /// Name of the binary crate: its folder, package and binary.
+        #[arg(long, value_name = "NAME", default_value = "db-migrate")]
+        name: String,
+        /// The db-migrate source checkout the new crate depends on (holding `cli/`
+        /// and `schema-diff/`); default: the one this binary was built from.
+        #[arg(long, value_name = "DIR")]
+        source: Option<std::path::PathBuf>,
+        /// Replace the files an earlier `init` wrote (never any other file).
+        #[arg(long)]
+        force: bool,
+    },
     /// List the project's entities: each one's table, with its column, index and
     /// foreign-key counts (what `auto`, `diff` and `check` compare with).
     Entities,

@@ -67,3 +67,12 @@ Examples:
   db-migrate start --on-pending fail -- my-app     refuse to start with pending migrations
   db-migrate start --backup --timeout 120 -- my-app
   db-migrate start --export-database-url -- my-app";
+
+/// `db-migrate init --help`.
+pub const INIT: &str = "\
+Examples:
+  db-migrate init                         set up the workspace in the current folder
+  db-migrate init --dir ../my-app         another workspace
+  db-migrate init --name migrate          the binary crate's folder and name
+  db-migrate init --force                 rewrite the files an earlier init wrote
+  cargo run -p db-migrate -- status       then use the workspace's own binary";

@@ -12,6 +12,7 @@ mod entities;
 mod generate;
 mod health;
 mod history;
+mod init;
 mod man;
 mod migrate;
 mod pull;
@@ -67,6 +68,21 @@ impl Context<'_> {
 
 /// Runs the parsed command line.
 pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
+    // `init` works on a workspace that has no configuration yet.
+    if let Command::Init {
+        dir,
+        name,
+        source,
+        force,
+    } = &cli.command
+    {
+        return init::run(&init::InitOptions {
+            dir,
+            name,
+            source: source.as_deref(),
+            force: *force,
+        });
+    }
     let settings = Settings::resolve(
         &cli.global,
         command_flags(&cli.command),
@@ -205,6 +221,7 @@ async fn dispatch(ctx: &Context<'_>, command: &Command) -> anyhow::Result<ExitCo
         Command::Start(args) => start::run(ctx, args).await,
         Command::Health { timeout } => health::run(ctx, *timeout).await,
         Command::Entities => entities::run(ctx).await,
+        Command::Init { .. } => bail_init(),
         Command::Completions { shell } => shell::completions(*shell),
         Command::Man => man::run(),
     }
@@ -218,6 +235,7 @@ fn needs_database(command: &Command) -> bool {
         Command::Generate { .. }
             | Command::Config
             | Command::Entities
+            | Command::Init { .. }
             | Command::Completions { .. }
             | Command::Man
             | Command::Sql {
@@ -225,4 +243,9 @@ fn needs_database(command: &Command) -> bool {
                 ..
             }
     )
+}
+
+/// `init` is run before any configuration is read (see [`run`]).
+fn bail_init() -> anyhow::Result<ExitCode> {
+    anyhow::bail!("internal: `init` is dispatched before the configuration is read")
 }
