@@ -117,6 +117,7 @@ pub async fn run(
         let options = schema_diff::render::RenderOptions {
             description: description.to_owned(),
             hazards: schema_diff::lint::comment_lines(&hazards),
+            ..Default::default()
         };
         let text = schema_diff::render::render_migration(&changes, &options)?;
         Some(super::generate::write_module(ctx, description, &text)?)
