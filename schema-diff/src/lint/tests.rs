@@ -291,6 +291,7 @@ fn rb001_reports_the_rebuild_and_what_is_inside() {
     };
     let sqlite = crate::lint::LintOptions {
         dialect: Some(crate::Dialect::Sqlite),
+        ..Default::default()
     };
     let hazards = crate::lint::lint_with(&[change], &actual(), &sqlite);
     assert_eq!(
@@ -344,6 +345,7 @@ fn lk002_type_change_on_existing_table() {
     // SQLite stores both as INTEGER: no type change there.
     let options = LintOptions {
         dialect: Some(Dialect::Sqlite),
+        ..Default::default()
     };
     assert!(lint_with(&[change], &actual(), &options).is_empty());
 }
