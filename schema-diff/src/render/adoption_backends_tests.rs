@@ -85,3 +85,20 @@ fn all_three_is_the_default() {
     assert_eq!(all, default);
     assert!(!all.contains("rendered for"), "{all}");
 }
+
+#[test]
+fn a_failure_for_the_only_backend_ends_the_function() {
+    let options = RenderOptions {
+        backends: Backends::of(&[Dialect::Sqlite]).expect("non-empty"),
+        ..Default::default()
+    };
+    let change = crate::Change::AddForeignKey {
+        table: "posts".into(),
+        foreign_key: super::tests::user_fk(),
+    };
+    let code = render_migration(&[change], &options).expect("renders");
+    assert!(code.contains("SQLite cannot add a foreign key"), "{code}");
+    // Nothing after the failure: no unreachable statement.
+    assert!(!code.contains("create_foreign_key"), "{code}");
+    assert!(!code.contains("drop_foreign_key"), "{code}");
+}

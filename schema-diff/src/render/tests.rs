@@ -51,7 +51,7 @@ fn users() -> Table {
     }
 }
 
-fn user_fk() -> ForeignKey {
+pub(super) fn user_fk() -> ForeignKey {
     ForeignKey {
         name: Some("fk_posts_user_id".into()),
         columns: vec!["user_id".into()],

@@ -171,10 +171,14 @@ pub(crate) fn plan_for(changes: &[Change], backends: Backends) -> Vec<Node> {
 }
 
 /// `nodes` as they run on `reach`: a condition all of `reach` answers alike is
-/// replaced by the branch taken.
+/// replaced by the branch taken. Nothing follows a failure that now stands
+/// unconditionally (it would be unreachable code in the module).
 fn restrict(nodes: Vec<Node>, reach: &[Dialect]) -> Vec<Node> {
     let mut out = Vec::new();
     for node in nodes {
+        if out.iter().any(|n| matches!(n, Node::Op(Op::Fail(_)))) {
+            break;
+        }
         match node {
             Node::If {
                 dialect,
