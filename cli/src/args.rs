@@ -144,6 +144,10 @@ pub enum Command {
         compare: CompareFlags,
         #[command(flatten)]
         exclude: ExcludeFlags,
+        /// Render the migration for this backend only: sqlite, postgres or mysql.
+        /// Repeatable; replaces `backends` in db-migrate.toml (default: all three).
+        #[arg(long = "backend", value_name = "BACKEND")]
+        backends: Vec<String>,
         /// A rename, answered in advance: `TABLE.OLD=NEW` (a column) or `OLD=NEW` (a table).
         #[arg(long = "rename", value_name = "OLD=NEW")]
         renames: Vec<String>,

@@ -23,6 +23,9 @@ pub struct ConfigFile {
     pub schema: Option<String>,
     /// Glob patterns of tables the entities do not own: never compared, created or dropped.
     pub exclude_tables: Option<Vec<String>>,
+    /// The backends migrations are rendered for: `sqlite`, `postgres`, `mysql`
+    /// (default all three).
+    pub backends: Option<Vec<String>>,
     /// Report column type changes (default true).
     pub compare_type: Option<bool>,
     /// Report column default changes (default true).
@@ -111,6 +114,9 @@ pub fn parse(text: &str) -> Result<ConfigFile, String> {
     for pattern in file.exclude_tables.iter().flatten() {
         check_pattern(pattern).map_err(|e| format!(" {e}"))?;
     }
+    if let Some(names) = &file.backends {
+        check_backends(names).map_err(|e| format!(" `backends`: {e}"))?;
+    }
     if let Some(seconds) = file.lock_timeout
         && seconds > crate::args::MAX_SECONDS
     {
@@ -134,6 +140,24 @@ pub fn check_schema(schema: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// A list of backend names (`sqlite`, `postgres`, `mysql`) as a set; an empty
+/// list or an unknown name is an error.
+pub fn check_backends(names: &[String]) -> Result<schema_diff::Backends, String> {
+    let dialects = names
+        .iter()
+        .map(|name| {
+            schema_diff::Backends::parse_name(name).map_err(|_| {
+                format!(
+                    "unknown backend `{}`: expected sqlite, postgres or mysql",
+                    schema_diff::display::visible(name)
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    schema_diff::Backends::of(&dialects)
+        .ok_or_else(|| "name at least one backend: sqlite, postgres or mysql".to_owned())
 }
 
 /// A table pattern: a glob (`*`, `?`, `[abc]`) matched against whole table names.

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::args::Global;
 use crate::config::Variables;
-use crate::config_file::{Loaded, check_pattern, check_schema};
+use crate::config_file::{Loaded, check_backends, check_pattern, check_schema};
 
 /// Where a value came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,6 +71,8 @@ pub struct Settings {
     pub exclude_tables: Vec<Sourced<String>>,
     pub compare_type: Sourced<bool>,
     pub compare_server_default: Sourced<bool>,
+    /// The backends migrations are rendered for (`--backend` replaces the file's).
+    pub backends: Sourced<schema_diff::Backends>,
     pub migration_dir: Sourced<PathBuf>,
     pub lock_timeout: Sourced<u64>,
     pub backup_dir: Sourced<PathBuf>,
@@ -80,6 +82,8 @@ pub struct Settings {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CommandFlags<'a> {
     pub exclude_tables: &'a [String],
+    /// `--backend` values (`auto`); when given, they replace the file's `backends`.
+    pub backends: &'a [String],
     pub no_compare_type: bool,
     pub no_compare_server_default: bool,
     pub lock_timeout: Option<u64>,
@@ -150,6 +154,19 @@ impl Settings {
             file.as_ref().and_then(|f| f.file.compare_server_default),
         );
 
+        let backends = if !flags.backends.is_empty() {
+            let set =
+                check_backends(flags.backends).map_err(|e| anyhow::anyhow!("--backend: {e}"))?;
+            sourced(set, Origin::Flag("--backend"))
+        } else if let Some(f) = file.as_ref().filter(|f| f.file.backends.is_some()) {
+            let names = f.file.backends.as_deref().unwrap_or_default();
+            let set = check_backends(names)
+                .map_err(|e| anyhow::anyhow!("{e} (from {})", from_file(f)))?;
+            sourced(set, from_file(f))
+        } else {
+            sourced(schema_diff::Backends::ALL, Origin::Default)
+        };
+
         let migration_dir = if let Some(dir) = &global.migration_dir {
             sourced(dir.clone(), Origin::Flag("--migration-dir"))
         } else if let Some((dir, origin)) = vars.get_sourced("DB_MIGRATE_MIGRATION_DIR") {
@@ -186,6 +203,7 @@ impl Settings {
             exclude_tables,
             compare_type,
             compare_server_default,
+            backends,
             migration_dir,
             lock_timeout,
             backup_dir,

@@ -504,6 +504,7 @@ async fn measure(
     let render_options = RenderOptions {
         description: format!("create {n} tables"),
         hazards: Vec::new(),
+        ..Default::default()
     };
     let mut best_empty = Duration::MAX;
     let mut best_render = Duration::MAX;

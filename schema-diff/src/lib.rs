@@ -8,6 +8,7 @@
 //! live DB ──(introspect)┘
 //! ```
 
+pub mod backends;
 pub mod capture;
 pub mod change;
 pub mod desired;
@@ -32,6 +33,7 @@ pub mod sql_text;
 pub mod startup;
 pub mod statements;
 
+pub use backends::Backends;
 pub use change::Change;
 pub use dialect::Dialect;
 pub use diff::{DiffOptions, diff};

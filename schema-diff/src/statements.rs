@@ -13,7 +13,9 @@
 mod plan;
 pub(crate) mod vocab;
 
-pub(crate) use plan::{ModifyParts, Node, Op, Placement, flatten, is_unique_constraint, plan};
+pub(crate) use plan::{
+    ModifyParts, Node, Op, Placement, flatten, is_unique_constraint, plan, plan_for,
+};
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use sea_orm_migration::SchemaManager;
@@ -347,6 +349,14 @@ async fn run(manager: &SchemaManager<'_>, op: &Op) -> Result<(), DbErr> {
             .await
             .map(|_| ()),
         Op::Fail(message) => Err(DbErr::Migration(message.clone())),
+        Op::RequireBackends { backends, message } => {
+            let here = Dialect::of(manager.get_database_backend());
+            if here.is_some_and(|d| backends.contains(&d)) {
+                Ok(())
+            } else {
+                Err(DbErr::Migration(message.clone()))
+            }
+        }
     }
 }
 
@@ -366,6 +376,11 @@ pub fn preview_sql(changes: &[Change], backend: DbBackend) -> Vec<String> {
     for op in flatten(&nodes, dialect) {
         lines.extend(op_sql(op, dialect));
         if let Op::Fail(_) = op {
+            break;
+        }
+        if let Op::RequireBackends { backends, .. } = op
+            && !backends.contains(&dialect)
+        {
             break;
         }
     }
@@ -459,6 +474,10 @@ fn op_sql(op: &Op, dialect: Dialect) -> Vec<String> {
         Op::CheckSqliteRebuilds { .. } => Vec::new(),
         Op::Raw(sql) => one(sql.clone()),
         Op::Fail(message) => one(format!("-- error: {message}")),
+        Op::RequireBackends { backends, message } if !backends.contains(&dialect) => {
+            one(format!("-- error: {message}"))
+        }
+        Op::RequireBackends { .. } => Vec::new(),
     }
 }
 

@@ -129,6 +129,7 @@ fn assert_no_type_change(changes: &[Change], actual: &Schema, dialect: Dialect) 
     }
     let options = LintOptions {
         dialect: Some(dialect),
+        ..Default::default()
     };
     let hazards = lint_with(changes, actual, &options);
     assert!(

@@ -68,6 +68,7 @@ fn rendered() -> String {
     let options = RenderOptions {
         description: "comment index and required post bodies".into(),
         hazards: vec![],
+        ..Default::default()
     };
     render_migration(&changes(), &options).expect("render")
 }

@@ -22,6 +22,7 @@ fn rendered() -> String {
     let options = RenderOptions {
         description: "every kind of change".into(),
         hazards: vec![],
+        ..Default::default()
     };
     render_migration(&changes(), &options).expect("render")
 }

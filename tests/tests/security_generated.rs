@@ -22,6 +22,7 @@ fn rendered() -> String {
     let options = RenderOptions {
         description: DESCRIPTION.into(),
         hazards: vec![format!("hazard about `{}`\u{1b}[0m\r", TABLES[1])],
+        ..Default::default()
     };
     render_migration(&changes(), &options).expect("render")
 }

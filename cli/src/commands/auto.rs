@@ -41,6 +41,18 @@ pub async fn run(
     }
     let backend = db.get_database_backend();
     let dialect = Dialect::of(backend).context("unsupported database backend")?;
+    let backends = &ctx.settings.backends;
+    if !backends.value.contains(dialect) {
+        bail!(
+            "this database is {}, which `backends = {}` (from {}) leaves out: the migration \
+             would refuse to run here; add {:?} to the backends, or run `auto` against a \
+             database of a configured backend",
+            schema_diff::portable::dialect_name(dialect),
+            backends.value.config_list(),
+            backends.source,
+            schema_diff::Backends::config_name(dialect),
+        );
+    }
     let options = ctx.settings.diff_options();
     let desired = desired_schema(ctx)?;
     let actual = ctx.settings.exclusions().apply(
@@ -96,6 +108,7 @@ pub async fn run(
         .collect();
     let lint_options = schema_diff::lint::LintOptions {
         dialect: Some(dialect),
+        backends: ctx.settings.backends.value,
     };
     let hazards = schema_diff::lint::lint_with(&changes, &actual, &lint_options);
     let preflight = schema_diff::lint::preflight(&db, &changes)
@@ -117,6 +130,7 @@ pub async fn run(
         let options = schema_diff::render::RenderOptions {
             description: description.to_owned(),
             hazards: schema_diff::lint::comment_lines(&hazards),
+            backends: backends.value,
         };
         let text = schema_diff::render::render_migration(&changes, &options)?;
         Some(super::generate::write_module(ctx, description, &text)?)

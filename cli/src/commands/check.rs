@@ -209,6 +209,7 @@ async fn check_on(
     let dialect = Dialect::of(db.get_database_backend()).context("unsupported database backend")?;
     let lint_options = LintOptions {
         dialect: Some(dialect),
+        ..Default::default()
     };
     let diff_options = scope.diff;
 

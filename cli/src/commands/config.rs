@@ -19,6 +19,11 @@ pub fn run(ctx: &Context<'_>) -> anyhow::Result<ExitCode> {
             "database_url": {"value": url, "source": url_source},
             "schema": s.schema,
             "exclude_tables": s.exclude_tables,
+            "backends": {
+                "value": s.backends.value.dialects().into_iter()
+                    .map(schema_diff::Backends::config_name).collect::<Vec<_>>(),
+                "source": s.backends.source,
+            },
             "compare_type": s.compare_type,
             "compare_server_default": s.compare_server_default,
             "migration_dir": s.migration_dir,
@@ -56,6 +61,11 @@ pub fn run(ctx: &Context<'_>) -> anyhow::Result<ExitCode> {
             pattern.source
         );
     }
+    outln!(
+        "backends:               {}  ({})",
+        s.backends.value.config_list(),
+        s.backends.source
+    );
     outln!(
         "compare_type:           {}  ({})",
         s.compare_type.value,

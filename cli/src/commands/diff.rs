@@ -48,6 +48,7 @@ pub async fn run(
     let summary: Vec<String> = shown.iter().map(|c| c.describe()).collect();
     let lint_options = schema_diff::lint::LintOptions {
         dialect: Some(dialect),
+        backends: ctx.settings.backends.value,
     };
     let hazards = schema_diff::lint::lint_with(&changes, &actual, &lint_options);
     let desired_norm = dialect.normalize_schema(&desired);

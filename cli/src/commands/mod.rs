@@ -141,9 +141,17 @@ fn command_flags(command: &Command) -> CommandFlags<'_> {
     let mut flags = CommandFlags::default();
     match command {
         Command::Auto {
-            compare, exclude, ..
+            compare,
+            exclude,
+            backends,
+            ..
+        } => {
+            flags.exclude_tables = &exclude.exclude_tables;
+            flags.backends = backends;
+            flags.no_compare_type = compare.no_compare_type;
+            flags.no_compare_server_default = compare.no_compare_server_default;
         }
-        | Command::Diff {
+        Command::Diff {
             compare, exclude, ..
         } => {
             flags.exclude_tables = &exclude.exclude_tables;

@@ -344,6 +344,7 @@ fn rebuilds_are_shown_and_linted_only_for_sqlite() {
     let codes = |dialect| -> Vec<&'static str> {
         let options = LintOptions {
             dialect: Some(dialect),
+            ..Default::default()
         };
         lint_with(&changes, &actual, &options)
             .iter()

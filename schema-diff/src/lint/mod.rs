@@ -133,6 +133,9 @@ pub struct LintOptions {
     /// and `integer`, or SQLite's `bigint` and `integer`, are not a type change);
     /// otherwise as the IR spells them.
     pub dialect: Option<Dialect>,
+    /// The backends the migration is rendered for (default: all three): `PT001`
+    /// names only these.
+    pub backends: crate::Backends,
 }
 
 /// The hazards of `changes` (as [`crate::diff()`] returns them) against `actual`, the
@@ -148,7 +151,7 @@ pub fn lint_with(changes: &[Change], actual: &Schema, options: &LintOptions) -> 
         .into_iter()
         .map(|finding| finding.hazard)
         .collect();
-    hazards.extend(not_portable(changes));
+    hazards.extend(not_portable_to(changes, options.backends));
     hazards.sort_by_key(|h| std::cmp::Reverse(h.severity));
     hazards
 }
@@ -156,10 +159,15 @@ pub fn lint_with(changes: &[Change], actual: &Schema, options: &LintOptions) -> 
 /// `PT001`: for each change, each column it creates or changes in a way some backend
 /// cannot express (see [`crate::portable`]), one hazard naming those backends.
 pub fn not_portable(changes: &[Change]) -> Vec<Hazard> {
+    not_portable_to(changes, crate::Backends::ALL)
+}
+
+/// [`not_portable`] for the backends of `backends` only.
+pub fn not_portable_to(changes: &[Change], backends: crate::Backends) -> Vec<Hazard> {
     let mut hazards = Vec::new();
     for change in changes {
         let mut found: Vec<((String, String), Vec<crate::portable::NotPortable>)> = Vec::new();
-        for dialect in crate::portable::DIALECTS {
+        for dialect in backends.dialects() {
             for problem in crate::portable::check_changes(std::slice::from_ref(change), dialect) {
                 let key = (problem.table.clone(), problem.column.clone());
                 match found.iter_mut().find(|(k, _)| *k == key) {

@@ -291,6 +291,7 @@ fn rb001_reports_the_rebuild_and_what_is_inside() {
     };
     let sqlite = crate::lint::LintOptions {
         dialect: Some(crate::Dialect::Sqlite),
+        ..Default::default()
     };
     let hazards = crate::lint::lint_with(&[change], &actual(), &sqlite);
     assert_eq!(
@@ -344,6 +345,7 @@ fn lk002_type_change_on_existing_table() {
     // SQLite stores both as INTEGER: no type change there.
     let options = LintOptions {
         dialect: Some(Dialect::Sqlite),
+        ..Default::default()
     };
     assert!(lint_with(&[change], &actual(), &options).is_empty());
 }
@@ -573,4 +575,29 @@ fn pt001_a_column_some_backend_cannot_create() {
         table.columns[0].ty = ColumnType::SmallUnsigned;
     }
     assert!(not_portable(&[small]).is_empty());
+
+    // Only the configured backends count: PostgreSQL has arrays, MySQL does not.
+    let postgres = LintOptions {
+        dialect: Some(Dialect::Postgres),
+        backends: crate::Backends::of(&[Dialect::Postgres]).expect("non-empty"),
+    };
+    let only_postgres: Vec<Hazard> = lint_with(&changes[..1], &schema, &postgres)
+        .into_iter()
+        .filter(|h| h.code == "PT001")
+        .collect();
+    assert!(only_postgres.is_empty(), "{only_postgres:#?}");
+    let with_mysql = LintOptions {
+        backends: crate::Backends::of(&[Dialect::Postgres, Dialect::MySql]).expect("non-empty"),
+        ..postgres
+    };
+    let found: Vec<Hazard> = lint_with(&changes[..1], &schema, &with_mysql)
+        .into_iter()
+        .filter(|h| h.code == "PT001")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].message.contains("not portable to MySQL:"),
+        "{}",
+        found[0].message
+    );
 }

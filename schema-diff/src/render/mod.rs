@@ -24,7 +24,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use crate::display::{needs_escape, visible};
-use crate::statements::plan;
+use crate::statements::plan_for;
 use crate::{Change, Error};
 use idents::Names;
 
@@ -36,6 +36,9 @@ pub struct RenderOptions {
     /// Hazard lines (from the lint), written as comments at the top of `up`; may be
     /// empty.
     pub hazards: Vec<String>,
+    /// The backends the module is rendered for (default: all three). For a subset,
+    /// the module holds only their statements and refuses to run anywhere else.
+    pub backends: crate::Backends,
 }
 
 /// The longest line the renderer writes comments up to (prettyplease's margin).
@@ -100,11 +103,11 @@ pub fn render_migration(changes: &[Change], options: &RenderOptions) -> Result<S
     for hazard in &options.hazards {
         up.extend(ctx.comment(hazard));
     }
-    up.extend(ops::nodes(&mut ctx, &plan(changes)));
+    up.extend(ops::nodes(&mut ctx, &plan_for(changes, options.backends)));
     let up_manager = manager_param(std::mem::take(&mut ctx.uses.manager));
 
     let down_changes = crate::reverse::reverse_all(changes);
-    let down = ops::nodes(&mut ctx, &plan(&down_changes));
+    let down = ops::nodes(&mut ctx, &plan_for(&down_changes, options.backends));
     let down_manager = manager_param(ctx.uses.manager);
 
     let mut imports = vec![quote! { prelude::* }];
@@ -180,7 +183,25 @@ fn header(changes: &[Change], options: &RenderOptions) -> String {
     } else {
         lines.push("Changes:".to_owned());
         lines.push(String::new());
-        lines.extend(summary::summary(changes));
+        if options.backends.contains(crate::Dialect::Sqlite) {
+            lines.extend(summary::summary(changes));
+        } else {
+            // Without SQLite, no table is rebuilt: the changes a rebuild groups are
+            // listed as what they are.
+            let flat: Vec<Change> = crate::change::as_run_on(changes, crate::Dialect::Postgres)
+                .into_iter()
+                .cloned()
+                .collect();
+            lines.extend(summary::summary(&flat));
+        }
+        if !options.backends.is_all() {
+            lines.push(String::new());
+            lines.push(format!(
+                "Rendered for {} only (`backends = {}` in db-migrate.toml).",
+                options.backends,
+                options.backends.config_list()
+            ));
+        }
     }
     let mut out = String::new();
     for line in lines {
@@ -272,5 +293,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+#[cfg(test)]
+mod adoption_backends_tests;
 #[cfg(test)]
 mod tests;

@@ -245,6 +245,25 @@ fn op_tokens(ctx: &mut Ctx, op: &Op) -> TokenStream {
         Op::Fail(message) => {
             quote! { return Err(DbErr::Migration(#message.to_owned())); }
         }
+        Op::RequireBackends { backends, message } => {
+            ctx.uses.manager = true;
+            let condition = match backends.as_slice() {
+                [single] => {
+                    let single = backend(ctx, *single);
+                    quote! { manager.get_database_backend() != #single }
+                }
+                several => {
+                    let several: Vec<TokenStream> =
+                        several.iter().map(|d| backend(ctx, *d)).collect();
+                    quote! { !matches!(manager.get_database_backend(), #(#several)|*) }
+                }
+            };
+            quote! {
+                if #condition {
+                    return Err(DbErr::Migration(#message.to_owned()));
+                }
+            }
+        }
     }
 }
 

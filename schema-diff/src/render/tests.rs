@@ -51,7 +51,7 @@ fn users() -> Table {
     }
 }
 
-fn user_fk() -> ForeignKey {
+pub(super) fn user_fk() -> ForeignKey {
     ForeignKey {
         name: Some("fk_posts_user_id".into()),
         columns: vec!["user_id".into()],
@@ -73,6 +73,7 @@ fn render(changes: &[Change]) -> String {
     let options = RenderOptions {
         description: "test migration".into(),
         hazards: Vec::new(),
+        ..Default::default()
     };
     render_migration(changes, &options).expect("renders")
 }
@@ -252,7 +253,7 @@ fn rebuild_table() {
 
 /// A realistic `db-migrate auto` result: an enum, a new table with a foreign key and
 /// odd column names, a new column, an index, and a SQLite rebuild; with hazards.
-fn realistic_changes() -> Vec<Change> {
+pub(super) fn realistic_changes() -> Vec<Change> {
     let posts = Table {
         name: "posts".into(),
         columns: vec![
@@ -365,6 +366,7 @@ fn realistic_migration() {
              which on MySQL rewrites the table and holds a lock for its duration."
                 .into(),
         ],
+        ..Default::default()
     };
     let code = render_migration(&realistic_changes(), &options).expect("renders");
     insta::assert_snapshot!(code);

@@ -5,10 +5,10 @@
 //! it against a connection and [`crate::render`] prints it as Rust. The order of the
 //! operations and the backend each one runs on are therefore decided once, here.
 
-use crate::Change;
 use crate::dialect::Dialect;
 use crate::ir::{Column, EnumType, ForeignKey, Index, Table};
 use crate::portable;
+use crate::{Backends, Change};
 
 /// One node of the plan.
 #[derive(Clone, Debug, PartialEq)]
@@ -140,10 +140,74 @@ pub(crate) enum Op {
     Raw(String),
     /// Stop the migration with this message.
     Fail(String),
+    /// Stop the migration with this message unless the database is one of
+    /// `backends`: first in a module rendered for a subset of the backends.
+    RequireBackends {
+        backends: Vec<Dialect>,
+        message: String,
+    },
 }
 
-/// The plan of `changes`, in order.
+/// The plan of `changes`, in order, for all three backends.
 pub(crate) fn plan(changes: &[Change]) -> Vec<Node> {
+    plan_for(changes, Backends::ALL)
+}
+
+/// The plan of `changes` for `backends` only: no branch of another backend is left,
+/// a condition stays only where the backends of the set differ, and (for a subset)
+/// the plan starts by refusing every other backend.
+pub(crate) fn plan_for(changes: &[Change], backends: Backends) -> Vec<Node> {
+    let reach = backends.dialects();
+    let nodes = full_plan(changes, backends, &reach);
+    if backends.is_all() {
+        return nodes;
+    }
+    let mut restricted = vec![Node::Op(Op::RequireBackends {
+        backends: reach.clone(),
+        message: backends.refusal(),
+    })];
+    restricted.extend(restrict(nodes, &reach));
+    restricted
+}
+
+/// `nodes` as they run on `reach`: a condition all of `reach` answers alike is
+/// replaced by the branch taken. Nothing follows a failure that now stands
+/// unconditionally (it would be unreachable code in the module).
+fn restrict(nodes: Vec<Node>, reach: &[Dialect]) -> Vec<Node> {
+    let mut out = Vec::new();
+    for node in nodes {
+        if out.iter().any(|n| matches!(n, Node::Op(Op::Fail(_)))) {
+            break;
+        }
+        match node {
+            Node::If {
+                dialect,
+                then,
+                otherwise,
+            } => {
+                let inside: Vec<Dialect> =
+                    reach.iter().copied().filter(|d| *d == dialect).collect();
+                let outside: Vec<Dialect> =
+                    reach.iter().copied().filter(|d| *d != dialect).collect();
+                if inside.is_empty() {
+                    out.extend(restrict(otherwise, &outside));
+                } else if outside.is_empty() {
+                    out.extend(restrict(then, &inside));
+                } else {
+                    out.push(Node::If {
+                        dialect,
+                        then: restrict(then, &inside),
+                        otherwise: restrict(otherwise, &outside),
+                    });
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn full_plan(changes: &[Change], backends: Backends, reach: &[Dialect]) -> Vec<Node> {
     let mut nodes = Vec::new();
     let blocked: Vec<String> = changes.iter().filter_map(sqlite_blocker).collect();
     if !blocked.is_empty() {
@@ -158,13 +222,13 @@ pub(crate) fn plan(changes: &[Change]) -> Vec<Node> {
         });
     }
     for change in changes {
-        plan_change(change, &mut nodes, false);
+        plan_change(change, &mut nodes, backends, false);
     }
-    let nodes = portable::specialize_keys(nodes, &portable::DIALECTS);
+    let nodes = portable::specialize_keys(nodes, reach);
     // What a backend cannot run fails there first, before sea-query builds (and
     // panics on) a statement it has no SQL for.
     let mut guarded = Vec::new();
-    for dialect in portable::DIALECTS {
+    for dialect in reach.iter().copied() {
         let problems = portable::check_ops(&flatten(&nodes, dialect), dialect);
         if !problems.is_empty() {
             guarded.push(Node::If {
@@ -276,8 +340,9 @@ pub(crate) fn is_unique_constraint(index: &Index) -> bool {
     index.constraint && index.unique
 }
 
-/// Appends the plan of `change`; `nested` inside a rebuild's non-SQLite branch.
-fn plan_change(change: &Change, nodes: &mut Vec<Node>, nested: bool) {
+/// Appends the plan of `change` for `backends`; `nested` inside a rebuild's
+/// non-SQLite branch.
+fn plan_change(change: &Change, nodes: &mut Vec<Node>, backends: Backends, nested: bool) {
     let op = |op: Op| Node::Op(op);
     match change {
         Change::CreateTable { table } => {
@@ -325,7 +390,13 @@ fn plan_change(change: &Change, nodes: &mut Vec<Node>, nested: bool) {
             to: to.clone(),
         })),
         Change::AlterColumn { table, from, to } => {
-            plan_alter_column(table, from, to, nodes, nested);
+            plan_alter_column(
+                table,
+                from,
+                to,
+                nodes,
+                nested || !backends.contains(Dialect::Sqlite),
+            );
         }
         Change::CreateIndex { table, index } => {
             let (table, index) = (table.clone(), index.clone());
@@ -383,7 +454,9 @@ fn plan_change(change: &Change, nodes: &mut Vec<Node>, nested: bool) {
                 otherwise: Vec::new(),
             });
         }
-        Change::RebuildTable { from, to, changes } => plan_rebuild(from, to, changes, nodes),
+        Change::RebuildTable { from, to, changes } => {
+            plan_rebuild(from, to, changes, nodes, backends);
+        }
     }
 }
 
@@ -517,7 +590,13 @@ fn plan_alter_enum(from: &EnumType, to: &EnumType) -> Vec<Node> {
     nodes
 }
 
-fn plan_rebuild(from: &Table, to: &Table, changes: &[Change], nodes: &mut Vec<Node>) {
+fn plan_rebuild(
+    from: &Table,
+    to: &Table,
+    changes: &[Change],
+    nodes: &mut Vec<Node>,
+    backends: Backends,
+) {
     let mut sqlite = vec![Node::Comment(format!(
         "SQLite cannot ALTER `{}` this way: the table is rebuilt, keeping its rows, \
          indexes, CHECK constraints and triggers. Runs with foreign keys off (db-migrate \
@@ -587,7 +666,7 @@ fn plan_rebuild(from: &Table, to: &Table, changes: &[Change], nodes: &mut Vec<No
     }));
     let mut otherwise = Vec::new();
     for change in changes {
-        plan_change(change, &mut otherwise, true);
+        plan_change(change, &mut otherwise, backends, true);
     }
     nodes.push(Node::If {
         dialect: Dialect::Sqlite,
