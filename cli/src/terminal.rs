@@ -25,14 +25,16 @@ pub fn visible_lines(text: &str) -> String {
     out
 }
 
-/// Asks `question [y/N]` on `output` and reads one line of `input`: `y` or `yes`
-/// (any case) is a yes; anything else, or the end of input, is a no.
+/// Asks `question [y/N]` on `output` (control characters made visible) and reads
+/// one line of `input`: `y` or `yes` (any case) is a yes; anything else, or the end
+/// of input, is a no.
 pub fn confirm(
     input: &mut impl std::io::BufRead,
     output: &mut impl std::io::Write,
     question: &str,
 ) -> std::io::Result<bool> {
-    write!(output, "{question} [y/N] ")?;
+    // The question names tables and columns read from the database.
+    write!(output, "{} [y/N] ", visible_line(question))?;
     output.flush()?;
     let mut answer = String::new();
     if input.read_line(&mut answer)? == 0 {
@@ -48,6 +50,22 @@ pub fn confirm(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn questions_show_control_characters_escaped() {
+        let mut output = Vec::new();
+        let yes = confirm(
+            &mut std::io::Cursor::new("y\n"),
+            &mut output,
+            "Did you rename table legacy\rDrop everything?",
+        )
+        .expect("io");
+        assert!(yes);
+        assert_eq!(
+            String::from_utf8(output).expect("utf-8"),
+            "Did you rename table legacy\\rDrop everything? [y/N] "
+        );
+    }
 
     #[test]
     fn lines_stay_lines_and_controls_show() {

@@ -156,6 +156,23 @@ pub enum ColumnType {
     Custom(String),
 }
 
+impl ColumnType {
+    /// Whether this is one of the integer types, signed or unsigned.
+    pub fn is_integer(&self) -> bool {
+        matches!(
+            self,
+            ColumnType::TinyInteger
+                | ColumnType::SmallInteger
+                | ColumnType::Integer
+                | ColumnType::BigInteger
+                | ColumnType::TinyUnsigned
+                | ColumnType::SmallUnsigned
+                | ColumnType::Unsigned
+                | ColumnType::BigUnsigned
+        )
+    }
+}
+
 /// A column default, parsed so that equal values compare equal whatever
 /// spelling the database gave them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -84,7 +84,7 @@ fn auto_increment_problem(ty: &ColumnType, dialect: Dialect) -> Option<&'static 
             ty,
             ColumnType::SmallInteger | ColumnType::Integer | ColumnType::BigInteger
         ),
-        Dialect::Sqlite => is_integer(ty),
+        Dialect::Sqlite => ty.is_integer(),
         Dialect::MySql => true,
     };
     (!ok).then_some(match dialect {
@@ -93,20 +93,6 @@ fn auto_increment_problem(ty: &ColumnType, dialect: Dialect) -> Option<&'static 
         }
         _ => "SQLite's AUTOINCREMENT needs an integer primary key",
     })
-}
-
-fn is_integer(ty: &ColumnType) -> bool {
-    matches!(
-        ty,
-        ColumnType::TinyInteger
-            | ColumnType::SmallInteger
-            | ColumnType::Integer
-            | ColumnType::BigInteger
-            | ColumnType::TinyUnsigned
-            | ColumnType::SmallUnsigned
-            | ColumnType::Unsigned
-            | ColumnType::BigUnsigned
-    )
 }
 
 /// The type an auto-increment column of type `ty` is created with on `dialect`, when

@@ -200,3 +200,56 @@ async fn a_rebuild_that_would_lose_an_object_refuses_and_changes_nothing() {
     );
     scratch.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_rebuild_refuses_what_it_cannot_keep_collations_strict_without_rowid() {
+    let cases = [
+        "CREATE TABLE kept (id INTEGER PRIMARY KEY, email TEXT COLLATE NOCASE UNIQUE, n INT)",
+        "CREATE TABLE kept (id INTEGER PRIMARY KEY, email TEXT, n INT) STRICT",
+        "CREATE TABLE kept (id INTEGER PRIMARY KEY, email TEXT, n INT NOT NULL)",
+    ];
+    for (i, create) in cases.iter().enumerate() {
+        let scratch = Scratch::new(Backend::Sqlite, "rebuild_unkept")
+            .await
+            .expect("SQLite is always there");
+        let db = &scratch.db;
+        db.execute_unprepared(create).await.expect("create");
+        if i == 2 {
+            // A descending index: its sort order is not modelled either.
+            db.execute_unprepared("CREATE INDEX kept_email_desc ON kept (email DESC)")
+                .await
+                .expect("index");
+        }
+        db.execute_unprepared("INSERT INTO kept (email, n) VALUES ('a@x', 1)")
+            .await
+            .expect("row");
+        let before = schema_diff::introspect::introspect(db)
+            .await
+            .expect("introspect");
+        let mut after = before.clone();
+        for column in &mut after.tables[0].columns {
+            if column.name == "n" {
+                column.nullable = !column.nullable;
+            }
+        }
+        let changes = schema_diff::diff(&before, &after, Dialect::Sqlite, &DiffOptions::default());
+        let err = runner(changes)
+            .upgrade(db, &UpgradeTarget::Head, |_| {})
+            .await
+            .expect_err("the rebuild must refuse");
+        assert!(
+            err.to_string()
+                .contains("which a rebuild from the entities would not keep"),
+            "{create}: {err}"
+        );
+        let sql = "SELECT sql FROM sqlite_master WHERE name = 'kept'";
+        let row = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .expect("query")
+            .expect("row");
+        let kept: String = row.try_get_by_index(0).expect("sql");
+        assert_eq!(kept, *create, "the table changed");
+        scratch.cleanup().await;
+    }
+}

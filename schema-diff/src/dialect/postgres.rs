@@ -333,20 +333,11 @@ fn literal_for_type(s: String, ty: &ColumnType) -> DefaultValue {
 }
 
 fn is_numeric(ty: &ColumnType) -> bool {
-    matches!(
-        ty,
-        ColumnType::TinyInteger
-            | ColumnType::SmallInteger
-            | ColumnType::Integer
-            | ColumnType::BigInteger
-            | ColumnType::TinyUnsigned
-            | ColumnType::SmallUnsigned
-            | ColumnType::Unsigned
-            | ColumnType::BigUnsigned
-            | ColumnType::Float
-            | ColumnType::Double
-            | ColumnType::Decimal(_)
-    )
+    ty.is_integer()
+        || matches!(
+            ty,
+            ColumnType::Float | ColumnType::Double | ColumnType::Decimal(_)
+        )
 }
 
 fn is_textual(ty: &ColumnType) -> bool {

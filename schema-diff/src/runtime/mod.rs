@@ -354,7 +354,8 @@ pub async fn recreate_postgres_enum(
         let default: Option<String> = row.try_get("", "dflt")?;
         columns.push((table, column, is_array, default));
     }
-    let old = format!("{name}__db_migrate_old");
+    // Shortened like generated names: PostgreSQL would cut a long one to `name`.
+    let old = crate::names::fit_name(&format!("{name}__db_migrate_old"));
     exec(
         conn,
         &format!("ALTER TYPE {} RENAME TO {}", quote(name), quote(&old)),

@@ -12,6 +12,9 @@ use super::quote;
 /// The objects attached to one table, each as SQL that recreates it.
 #[derive(Debug, Default)]
 pub(super) struct Attached {
+    /// What the table's definition says that a rebuild from the model cannot keep
+    /// (collations, `STRICT`, `WITHOUT ROWID`, index sort orders).
+    pub unkept: Vec<String>,
     /// The expressions of the table's CHECK constraints (column and table level).
     pub checks: Vec<String>,
     /// `(name, CREATE TRIGGER ...)`.
@@ -35,6 +38,32 @@ impl Attached {
         .next()
         .map(|(sql, _)| sql);
         let checks = create.as_deref().map(check_expressions).unwrap_or_default();
+        let mut unkept: Vec<String> = create
+            .as_deref()
+            .map(|sql| unmodelled_words(sql, &["collate", "strict", "without"]))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|word| match word {
+                "collate" => "a column collation (COLLATE)".to_owned(),
+                "strict" => "STRICT typing".to_owned(),
+                _ => "WITHOUT ROWID".to_owned(),
+            })
+            .collect();
+        let sorted_indexes = rows(
+            txn,
+            "SELECT sql, name FROM sqlite_master \
+             WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
+            table,
+        )
+        .await?;
+        for (sql, name) in sorted_indexes {
+            if !unmodelled_words(&sql, &["collate", "desc"]).is_empty() {
+                unkept.push(format!(
+                    "the sort order or collation of index `{}`",
+                    visible(&name)
+                ));
+            }
+        }
         let triggers = rows(
             txn,
             "SELECT sql, name FROM sqlite_master \
@@ -72,6 +101,7 @@ impl Attached {
             .map(|(_, name)| name)
             .collect();
         Ok(Attached {
+            unkept,
             checks,
             triggers,
             indexes,
@@ -79,10 +109,20 @@ impl Attached {
         })
     }
 
-    /// Refuses, before anything is changed, when an attached object uses a column the
-    /// rebuild drops: it could not be put back, and dropping it silently would lose a
-    /// rule the database enforces.
-    pub fn refuse_dropped_columns(&self, table: &str, dropped: &[String]) -> Result<(), DbErr> {
+    /// Refuses, before anything is changed, when the table's definition says what a
+    /// rebuild cannot keep ([`Attached::unkept`]), or an attached object uses a column
+    /// the rebuild drops: it could not be put back, and dropping it silently would lose
+    /// a rule the database enforces.
+    pub fn refuse_what_cannot_be_kept(&self, table: &str, dropped: &[String]) -> Result<(), DbErr> {
+        if !self.unkept.is_empty() {
+            return Err(DbErr::Migration(format!(
+                "cannot rebuild SQLite table `{}`: it has {}, which a rebuild from the \
+                 entities would not keep; change the table by hand (a `generate`d migration), \
+                 nothing was changed",
+                visible(table),
+                self.unkept.join(", ")
+            )));
+        }
         let uses = |sql: &str| {
             let sql = sql.to_lowercase();
             dropped
@@ -214,6 +254,35 @@ pub(super) fn check_expressions(create_sql: &str) -> Vec<String> {
     found
 }
 
+/// Which of `words` (lowercase) stand in `sql` as keywords: outside strings, quoted
+/// names and comments.
+fn unmodelled_words(sql: &str, words: &[&'static str]) -> Vec<&'static str> {
+    let chars: Vec<char> = sql.chars().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if let Some(end) = skip_quoted_or_comment(&chars, i) {
+            i = end;
+            continue;
+        }
+        if chars[i].is_alphabetic() || chars[i] == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect::<String>().to_lowercase();
+            if let Some(w) = words.iter().find(|w| **w == word)
+                && !found.contains(w)
+            {
+                found.push(*w);
+            }
+            continue;
+        }
+        i += 1;
+    }
+    found
+}
+
 /// The index just past a string, quoted name or comment starting at `i`, if one does.
 fn skip_quoted_or_comment(chars: &[char], i: usize) -> Option<usize> {
     let close = match chars[i] {
@@ -275,7 +344,18 @@ fn matching_paren(chars: &[char], open: usize) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::check_expressions;
+    use super::{check_expressions, unmodelled_words};
+
+    #[test]
+    fn options_a_rebuild_cannot_keep_are_found_outside_quotes() {
+        let sql = "CREATE TABLE t (a TEXT COLLATE NOCASE, \"strict\" INT, b TEXT DEFAULT 'without') \
+                   STRICT";
+        assert_eq!(
+            unmodelled_words(sql, &["collate", "strict", "without"]),
+            ["collate", "strict"]
+        );
+        assert!(unmodelled_words("CREATE TABLE t (a TEXT)", &["collate"]).is_empty());
+    }
 
     #[test]
     fn checks_are_found_at_every_level_and_nowhere_else() {

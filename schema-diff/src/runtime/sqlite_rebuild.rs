@@ -106,7 +106,7 @@ async fn rebuild_in(
         .map(|(column, _)| column.clone())
         .filter(|column| !new_columns.contains(column))
         .collect();
-    attached.refuse_dropped_columns(name, &dropped)?;
+    attached.refuse_what_cannot_be_kept(name, &dropped)?;
     for check in &attached.checks {
         table.check(Expr::cust(check.clone()));
     }
