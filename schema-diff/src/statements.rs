@@ -287,6 +287,12 @@ async fn run(manager: &SchemaManager<'_>, op: &Op) -> Result<(), DbErr> {
         Op::KeepForeignKeyIndexes { table, name } => {
             runtime::keep_foreign_key_indexes(manager, table, name).await
         }
+        Op::RequireFit {
+            table,
+            column,
+            new_type,
+            fit,
+        } => runtime::require_values_fit(manager, table, column, new_type, fit.clone()).await,
         Op::DropUnique { table, name } => {
             runtime::drop_unique_constraint(manager, table, name).await
         }
@@ -423,6 +429,14 @@ fn op_sql(op: &Op, dialect: Dialect) -> Vec<String> {
         Op::AddUnique { table, index } => one(format!(
             "-- runtime::add_unique_constraint({table}, {}, {:?})",
             index.name, index.columns
+        )),
+        Op::RequireFit {
+            table,
+            column,
+            new_type,
+            ..
+        } => one(format!(
+            "-- runtime::require_values_fit({table}.{column}, {new_type})"
         )),
         Op::KeepForeignKeyIndexes { table, name } => match dialect {
             Dialect::MySql => one(format!(

@@ -145,3 +145,78 @@ async fn narrowing_an_integer_fails_on_rows_that_do_not_fit_on_every_backend() {
         eprintln!("SKIPPED on {skipped:?}: server unreachable");
     }
 }
+
+/// A smaller decimal scale (or a float to an integer) rounds silently in a cast on
+/// every backend; the migration must fail instead, before anything changes.
+async fn run_rounding(backend: Backend) -> bool {
+    let Some(scratch) = Scratch::new(backend, "rounding").await else {
+        return false;
+    };
+    let db = &scratch.db;
+    let dialect = Dialect::of(db.get_database_backend()).expect("backend");
+    let opts = DiffOptions::default();
+    let prices = |price: T| schema(vec![table("prices").with(col("price", price))]);
+    let before = prices(T::Decimal(Some((10, 4))));
+    let after = prices(T::Decimal(Some((10, 2))));
+    let narrowing = schema_diff::diff(&before, &after, dialect, &opts);
+    assert!(!narrowing.is_empty(), "{backend:?}: no change");
+    let runner = Runner::new(vec![
+        Box::new(Interpreted {
+            name: "m00000000_000001_prices".into(),
+            changes: schema_diff::diff(&Schema::default(), &before, dialect, &opts),
+        }) as Box<dyn MigrationTrait>,
+        Box::new(Interpreted {
+            name: "m00000000_000002_scale".into(),
+            changes: narrowing,
+        }),
+    ]);
+    runner
+        .upgrade(db, &UpgradeTarget::Steps(1), |_| {})
+        .await
+        .expect("state A");
+    let values: Vec<String> = (0..100)
+        .map(|i| {
+            if i % 10 == 3 {
+                format!("({i}.1234)")
+            } else {
+                format!("({i}.5)")
+            }
+        })
+        .collect();
+    let insert = format!("INSERT INTO prices (price) VALUES {}", values.join(", "));
+    db.execute_unprepared(&insert).await.expect("seed");
+
+    let outcome = runner.upgrade(db, &UpgradeTarget::Head, |_| {}).await;
+    let error = outcome
+        .expect_err("a scale that rounds values must fail")
+        .to_string();
+    assert!(
+        error.contains("10 row(s) of `prices` hold a value in `price` that does not fit"),
+        "{backend:?}: {error}"
+    );
+    let left = tests::converge::changes_to(db, &before)
+        .await
+        .expect("introspect");
+    assert!(left.is_empty(), "{backend:?}: the type changed: {left:#?}");
+    let rounded = strings(
+        db,
+        "SELECT COUNT(*) FROM prices WHERE price * 10000 - ROUND(price * 100) * 100 <> 0",
+    )
+    .await;
+    assert_eq!(rounded, ["10"], "{backend:?}: values were rounded");
+    scratch.cleanup().await;
+    true
+}
+
+#[tokio::test]
+async fn a_smaller_decimal_scale_fails_instead_of_rounding_on_every_backend() {
+    let mut skipped = Vec::new();
+    for backend in Backend::ALL {
+        if !run_rounding(backend).await {
+            skipped.push(backend);
+        }
+    }
+    if !skipped.is_empty() {
+        eprintln!("SKIPPED on {skipped:?}: server unreachable");
+    }
+}

@@ -54,7 +54,9 @@ use serde::{Deserialize, Serialize};
 use crate::{Change, Dialect, Schema};
 
 pub use loss::{Dropped, Loss, count_losses, dropped_by_changes, dropped_by_sql};
+pub(crate) use preflight::does_not_fit;
 pub use preflight::preflight;
+pub use unfit::{Unfit, unfit};
 pub use widening::is_widening;
 
 /// How bad a hazard is. Ordered: `Info < Warning < Danger`, so that a

@@ -262,13 +262,19 @@ impl Check {
 }
 
 /// The rows of `column` that a narrower type cannot hold.
-fn does_not_fit(column: &str, unfit: &Unfit) -> Condition {
+pub(crate) fn does_not_fit(column: &str, unfit: &Unfit) -> Condition {
     let col = || Expr::col(ident(column));
     match unfit {
         Unfit::Length(n) => Condition::all().add(Expr::expr(Func::char_length(col())).gt(*n)),
-        Unfit::Range { min, max } => Condition::any()
-            .add(col().lt(Expr::cust(min.to_string())))
-            .add(col().gt(Expr::cust(max.to_string()))),
+        Unfit::Range { min, max, whole } => {
+            let mut any = Condition::any()
+                .add(col().lt(Expr::cust(min.to_string())))
+                .add(col().gt(Expr::cust(max.to_string())));
+            if *whole {
+                any = any.add(col().ne(Expr::expr(Func::round(col()))));
+            }
+            any
+        }
         Unfit::Decimal {
             integer_digits,
             scale,
@@ -276,7 +282,12 @@ fn does_not_fit(column: &str, unfit: &Unfit) -> Condition {
             let limit = format!("1{}", "0".repeat(*integer_digits as usize));
             Condition::any()
                 .add(Expr::expr(Func::abs(col())).gte(Expr::cust(limit)))
-                .add(col().ne(Expr::expr(Func::round_with_precision(col(), *scale))))
+                // A literal scale: PostgreSQL has `round(numeric, integer)` only, and a
+                // bound parameter arrives as a bigint.
+                .add(col().ne(Expr::expr(Func::round_with_precision(
+                    col(),
+                    Expr::cust(scale.to_string()),
+                ))))
         }
         Unfit::Values(values) => Condition::all().add(col().is_in(values.iter().cloned())),
     }

@@ -3,13 +3,15 @@
 
 use crate::ir::ColumnType;
 
-/// The values of a column that do not fit its new type.
+/// The values of a column that do not fit its new type: what the preflight counts,
+/// and what [`crate::runtime::require_values_fit`] refuses before a type change runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum Unfit {
+pub enum Unfit {
     /// Text longer than this many characters.
     Length(u32),
-    /// Numbers outside `[min, max]` (an integer type's range).
-    Range { min: i128, max: i128 },
+    /// Numbers outside `[min, max]` (an integer type's range), and with `whole`,
+    /// numbers with a fractional part (the cast would round them).
+    Range { min: i128, max: i128, whole: bool },
     /// Numbers with more than `integer_digits` digits before the point, or more
     /// than `scale` after it (`decimal(precision, scale)`).
     Decimal { integer_digits: u32, scale: u32 },
@@ -19,7 +21,7 @@ pub(super) enum Unfit {
 
 /// What of a column of type `from` does not fit type `to`, when the preflight can
 /// count it with a portable query; `None` for widenings and changes it cannot tell.
-pub(super) fn unfit(from: &ColumnType, to: &ColumnType) -> Option<Unfit> {
+pub fn unfit(from: &ColumnType, to: &ColumnType) -> Option<Unfit> {
     use ColumnType as T;
     let text = |ty: &ColumnType| matches!(ty, T::Char(_) | T::String(_) | T::Text);
     let numeric =
@@ -38,7 +40,11 @@ pub(super) fn unfit(from: &ColumnType, to: &ColumnType) -> Option<Unfit> {
         to if range(to).is_some() && numeric(from) => {
             let (min, max) = range(to)?;
             let fits = range(from).is_some_and(|(a, b)| a >= min && b <= max);
-            (!fits).then_some(Unfit::Range { min, max })
+            (!fits).then_some(Unfit::Range {
+                min,
+                max,
+                whole: range(from).is_none(),
+            })
         }
         T::Decimal(Some((precision, scale))) if numeric(from) => Some(Unfit::Decimal {
             integer_digits: precision.saturating_sub(*scale),
@@ -95,14 +101,27 @@ mod tests {
             unfit(&T::BigInteger, &T::Integer),
             Some(Unfit::Range {
                 min: -2147483648,
-                max: 2147483647
+                max: 2147483647,
+                whole: false
             })
         );
         assert_eq!(
             unfit(&T::Integer, &T::TinyUnsigned),
-            Some(Unfit::Range { min: 0, max: 255 })
+            Some(Unfit::Range {
+                min: 0,
+                max: 255,
+                whole: false
+            })
         );
         assert_eq!(unfit(&T::SmallInteger, &T::Integer), None);
+        assert_eq!(
+            unfit(&T::Double, &T::Integer),
+            Some(Unfit::Range {
+                min: -2147483648,
+                max: 2147483647,
+                whole: true
+            })
+        );
         assert_eq!(
             unfit(&T::Decimal(Some((10, 2))), &T::Decimal(Some((5, 1)))),
             Some(Unfit::Decimal {

@@ -79,6 +79,40 @@ fn helper(ctx: &mut Ctx, name: &str, args: TokenStream) -> TokenStream {
     quote! { schema_diff::runtime::#name(manager, #args).await?; }
 }
 
+/// `schema_diff::lint::Unfit::...`, as written in a generated module.
+fn fit_tokens(fit: &crate::lint::Unfit) -> TokenStream {
+    use crate::lint::Unfit;
+    use proc_macro2::Literal;
+    match fit {
+        Unfit::Length(n) => {
+            let n = Literal::u32_unsuffixed(*n);
+            quote! { schema_diff::lint::Unfit::Length(#n) }
+        }
+        Unfit::Range { min, max, whole } => {
+            let (min, max) = (
+                Literal::i128_unsuffixed(*min),
+                Literal::i128_unsuffixed(*max),
+            );
+            quote! { schema_diff::lint::Unfit::Range { min: #min, max: #max, whole: #whole } }
+        }
+        Unfit::Decimal {
+            integer_digits,
+            scale,
+        } => {
+            let (digits, scale) = (
+                Literal::u32_unsuffixed(*integer_digits),
+                Literal::u32_unsuffixed(*scale),
+            );
+            quote! {
+                schema_diff::lint::Unfit::Decimal { integer_digits: #digits, scale: #scale }
+            }
+        }
+        Unfit::Values(values) => {
+            quote! { schema_diff::lint::Unfit::Values(vec![#(#values.to_owned()),*]) }
+        }
+    }
+}
+
 fn manager_call(ctx: &mut Ctx, method: &str, stmt: TokenStream) -> TokenStream {
     ctx.uses.manager = true;
     let method = proc_macro2::Ident::new(method, proc_macro2::Span::call_site());
@@ -144,6 +178,19 @@ fn op_tokens(ctx: &mut Ctx, op: &Op) -> TokenStream {
         }
         Op::KeepForeignKeyIndexes { table, name } => {
             helper(ctx, "keep_foreign_key_indexes", quote! { #table, #name })
+        }
+        Op::RequireFit {
+            table,
+            column,
+            new_type,
+            fit,
+        } => {
+            let fit = fit_tokens(fit);
+            helper(
+                ctx,
+                "require_values_fit",
+                quote! { #table, #column, #new_type, #fit },
+            )
         }
         Op::DropUnique { table, name } => {
             helper(ctx, "drop_unique_constraint", quote! { #table, #name })

@@ -34,6 +34,44 @@ use sea_query::Alias;
 use crate::Dialect;
 use crate::sql_text::{quote_ident, quote_literal};
 
+/// Fails, changing nothing, when some row of `table` holds a value in `column`
+/// that its new, narrower type (`new_type`, for the message) cannot keep as it is:
+/// text longer than the new length, numbers outside the new range or with more
+/// digits than the new precision or scale, enum values the new type drops.
+///
+/// Generated migrations call it before every narrowing type change, on every
+/// backend: some casts cut or round silently (PostgreSQL rounds a `numeric` to a
+/// smaller scale, MySQL rounds with a note, SQLite keeps anything), and a migration
+/// must fail instead of changing data.
+pub async fn require_values_fit(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    column: &str,
+    new_type: &str,
+    fit: crate::lint::Unfit,
+) -> Result<(), DbErr> {
+    use sea_query::{Asterisk, Expr, Func, Query};
+    let query = Query::select()
+        .expr(Func::count(Expr::col(Asterisk)))
+        .from(Alias::new(table))
+        .cond_where(crate::lint::does_not_fit(column, &fit))
+        .to_owned();
+    let rows = match manager.get_connection().query_one(&query).await? {
+        Some(row) => row.try_get_by_index::<i64>(0)?,
+        None => 0,
+    };
+    if rows == 0 {
+        return Ok(());
+    }
+    Err(DbErr::Migration(format!(
+        "{rows} row(s) of `{}` hold a value in `{}` that does not fit {new_type}: the type \
+         change would cut, round or reject it, so nothing was changed; fix those rows first \
+         (or keep the wider type)",
+        crate::display::visible(table),
+        crate::display::visible(column),
+    )))
+}
+
 /// Replaces the primary key of `table` with `columns` (none: drops it).
 ///
 /// PostgreSQL: the current key's constraint name is read from `pg_constraint`, the

@@ -82,6 +82,14 @@ pub(crate) enum Op {
         table: String,
         name: String,
     },
+    /// `runtime::require_values_fit`, before a narrowing type change: every value of
+    /// the column must fit the new type, on every backend.
+    RequireFit {
+        table: String,
+        column: String,
+        new_type: String,
+        fit: crate::lint::Unfit,
+    },
     /// `runtime::keep_foreign_key_indexes`, before a `DropIndex`: MySQL refuses to
     /// drop the last index a foreign key can use.
     KeepForeignKeyIndexes {
@@ -390,6 +398,9 @@ fn plan_change(change: &Change, nodes: &mut Vec<Node>, backends: Backends, neste
             to: to.clone(),
         })),
         Change::AlterColumn { table, from, to } => {
+            if !nested {
+                nodes.extend(require_fit(table, from, to));
+            }
             plan_alter_column(
                 table,
                 from,
@@ -590,6 +601,17 @@ fn plan_alter_enum(from: &EnumType, to: &EnumType) -> Vec<Node> {
     nodes
 }
 
+/// The guard before a narrowing type change of `table`.`from`, if it narrows.
+fn require_fit(table: &str, from: &Column, to: &Column) -> Option<Node> {
+    let fit = crate::lint::unfit(&from.ty, &to.ty)?;
+    Some(Node::Op(Op::RequireFit {
+        table: table.to_owned(),
+        column: from.name.clone(),
+        new_type: crate::change::type_label(&to.ty),
+        fit,
+    }))
+}
+
 fn plan_rebuild(
     from: &Table,
     to: &Table,
@@ -597,6 +619,11 @@ fn plan_rebuild(
     nodes: &mut Vec<Node>,
     backends: Backends,
 ) {
+    for change in changes {
+        if let Change::AlterColumn { table, from, to } = change {
+            nodes.extend(require_fit(table, from, to));
+        }
+    }
     let mut sqlite = vec![Node::Comment(format!(
         "SQLite cannot ALTER `{}` this way: the table is rebuilt, keeping its rows, \
          indexes, CHECK constraints and triggers. Runs with foreign keys off (db-migrate \
