@@ -3,13 +3,15 @@
 //! but their captured SQL names what they destroy.
 //!
 //! Recognised (any case, identifiers bare or quoted with `"` or `` ` ``):
-//! `DROP TABLE [IF EXISTS] a, b`, `TRUNCATE [TABLE] a`, `ALTER TABLE a DROP [COLUMN]
+//! `DROP TABLE [IF EXISTS] a, b`, `TRUNCATE [TABLE] a`, `DELETE FROM a` (counted as
+//! losing every row), `ALTER TABLE a DROP [COLUMN]
 //! [IF EXISTS] c` (several clauses too), `ALTER TABLE a RENAME TO b`, `ALTER TABLE a
 //! RENAME COLUMN c TO d`, `ALTER TABLE a ADD [COLUMN] c`, `CREATE TABLE b`, and a
 //! SQLite rebuild (`INSERT INTO new ... SELECT ... FROM a`, then `DROP TABLE a`): the
 //! rows move to `new`, and the columns of `a` the `SELECT` does not name are dropped.
 //! Names are followed through renames back to the tables and columns of the live
-//! schema; objects the statements create hold no rows and are not reported.
+//! schema, matched regardless of case when no exact match exists; objects the
+//! statements create hold no rows and are not reported.
 
 use std::collections::HashMap;
 
@@ -157,16 +159,22 @@ impl State<'_> {
         if at(0, "DROP") && at(1, "TABLE") {
             let mut i = skip_if(t, 2);
             while let Some((name, next)) = name_at(t, i) {
+                let name = self.known(name);
                 self.drop_table(&name);
                 if t.get(next) != Some(&Token::Punct(',')) {
                     break;
                 }
                 i = next + 1;
             }
-        } else if at(0, "TRUNCATE") {
-            let i = if at(1, "TABLE") { 2 } else { 1 };
+        } else if at(0, "TRUNCATE") || (at(0, "DELETE") && at(1, "FROM")) {
+            // A DELETE may keep some rows; it is counted as losing them all.
+            let i = if at(1, "TABLE") || at(1, "FROM") {
+                2
+            } else {
+                1
+            };
             if let Some((name, _)) = name_at(t, i)
-                && let Some(Some(live)) = self.tables.get(&name)
+                && let Some(Some(live)) = self.tables.get(&self.known(name))
             {
                 self.out.push(Dropped::Table {
                     table: live.clone(),
@@ -186,8 +194,24 @@ impl State<'_> {
             && at(1, "TABLE")
             && let Some((name, i)) = name_at(t, skip_if(t, 2))
         {
+            let name = self.known(name);
             self.alter(&name, &t[i..]);
         }
+    }
+
+    /// `name` as the statements' tables spell it: itself when known, else a known
+    /// name equal to it but for case (PostgreSQL folds unquoted names, SQLite and
+    /// most MySQL servers compare them case-insensitively). Erring towards a match
+    /// only ever counts more rows at risk.
+    fn known(&self, name: String) -> String {
+        if self.tables.contains_key(&name) {
+            return name;
+        }
+        self.tables
+            .keys()
+            .find(|k| k.eq_ignore_ascii_case(&name))
+            .cloned()
+            .unwrap_or(name)
     }
 
     fn drop_table(&mut self, name: &str) {

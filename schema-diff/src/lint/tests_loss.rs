@@ -60,6 +60,13 @@ fn drop_statements_of_every_dialect_are_read() {
         sql(&[r#"ALTER TABLE "users" ALTER COLUMN "bio" DROP DEFAULT"#]),
         []
     );
+    // Unquoted names in another case (PostgreSQL folds them), and DELETE.
+    assert_eq!(sql(&["DROP TABLE Legacy"]), [t("legacy")]);
+    assert_eq!(
+        sql(&["ALTER TABLE USERS DROP COLUMN bio"]),
+        [c("users", "bio")]
+    );
+    assert_eq!(sql(&["DELETE FROM legacy WHERE id > 3"]), [t("legacy")]);
     // Tables and columns the statements create hold nothing.
     assert_eq!(sql(&["CREATE TABLE t (x int)", "DROP TABLE t"]), []);
     assert_eq!(sql(&["DROP TABLE nope"]), []);
