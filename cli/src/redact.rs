@@ -247,11 +247,23 @@ impl Drop for EventBuffer {
         if self.0.is_empty() {
             return;
         }
-        let text = redact(&String::from_utf8_lossy(&self.0));
+        let text = event_text(&self.0);
         let mut stderr = std::io::stderr().lock();
         stderr.write_all(text.as_bytes()).ok();
         stderr.flush().ok();
     }
+}
+
+/// A formatted log event as it is written: redacted, and on one line — a line break
+/// or carriage return inside it (a name read from the database, say) is written as
+/// `\n` / `\r`, so no text can forge a log line of its own.
+fn event_text(bytes: &[u8]) -> String {
+    let text = redact(&String::from_utf8_lossy(bytes));
+    let (body, end) = match text.strip_suffix('\n') {
+        Some(body) => (body, "\n"),
+        None => (text.as_str(), ""),
+    };
+    format!("{}{end}", body.replace('\n', "\\n").replace('\r', "\\r"))
 }
 
 impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for RedactingStderr {
@@ -265,6 +277,15 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for RedactingStderr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_event_stays_on_one_line() {
+        assert_eq!(
+            event_text(b"WARN table `a\nINFO forged\r` skipped\n"),
+            "WARN table `a\\nINFO forged\\r` skipped\n"
+        );
+        assert_eq!(event_text(b"no newline"), "no newline");
+    }
 
     #[test]
     fn userinfo_passwords_are_hidden_even_in_urls_that_do_not_parse() {
