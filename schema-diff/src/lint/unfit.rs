@@ -23,6 +23,9 @@ pub enum Unfit {
 /// count it with a portable query; `None` for widenings and changes it cannot tell.
 pub fn unfit(from: &ColumnType, to: &ColumnType) -> Option<Unfit> {
     use ColumnType as T;
+    if super::is_widening(from, to) {
+        return None;
+    }
     let text = |ty: &ColumnType| matches!(ty, T::Char(_) | T::String(_) | T::Text);
     let numeric =
         |ty: &ColumnType| range(ty).is_some() || matches!(ty, T::Decimal(_) | T::Float | T::Double);
@@ -97,6 +100,12 @@ mod tests {
         );
         assert_eq!(unfit(&T::Text, &T::Char(Some(3))), Some(Unfit::Length(3)));
         assert_eq!(unfit(&T::String(Some(10)), &T::String(Some(20))), None);
+        assert_eq!(unfit(&T::String(Some(20)), &T::String(None)), None);
+        assert_eq!(unfit(&T::Text, &T::String(None)), None);
+        assert_eq!(
+            unfit(&T::Decimal(Some((5, 2))), &T::Decimal(Some((10, 2)))),
+            None
+        );
         assert_eq!(
             unfit(&T::BigInteger, &T::Integer),
             Some(Unfit::Range {
