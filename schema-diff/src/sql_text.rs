@@ -48,6 +48,11 @@ pub fn quote_ident(dialect: Dialect, name: &str) -> String {
     }
 }
 
+/// [`quote_ident`] for a sea-orm backend: backticks on MySQL, double quotes elsewhere.
+pub fn quote_ident_for(backend: sea_orm::DbBackend, name: &str) -> String {
+    quote_ident(Dialect::of(backend).unwrap_or(Dialect::Postgres), name)
+}
+
 /// `text` as a string literal of `dialect`: single quotes doubled, and on MySQL
 /// backslashes doubled too (MySQL reads `\` as an escape inside strings).
 pub fn quote_literal(dialect: Dialect, text: &str) -> String {

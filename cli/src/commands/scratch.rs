@@ -186,20 +186,16 @@ fn scratch_url(target_url: &str, name: &str) -> anyhow::Result<String> {
     Ok(url.to_string())
 }
 
-fn quoted(backend: DbBackend, name: &str) -> String {
-    match backend {
-        DbBackend::Postgres => format!("\"{name}\""),
-        _ => format!("`{name}`"),
-    }
-}
-
 async fn create_database(
     target: &DatabaseConnection,
     backend: DbBackend,
     name: &str,
 ) -> anyhow::Result<()> {
     target
-        .execute_unprepared(&format!("CREATE DATABASE {}", quoted(backend, name)))
+        .execute_unprepared(&format!(
+            "CREATE DATABASE {}",
+            schema_diff::sql_text::quote_ident_for(backend, name)
+        ))
         .await
         .map_err(|e| {
             anyhow::anyhow!(
@@ -214,7 +210,10 @@ async fn create_database(
 /// Drops the database `name` on the server `target` is connected to.
 pub async fn drop_database(target: &DatabaseConnection, name: &str) -> anyhow::Result<()> {
     let backend = target.get_database_backend();
-    let plain = format!("DROP DATABASE IF EXISTS {}", quoted(backend, name));
+    let plain = format!(
+        "DROP DATABASE IF EXISTS {}",
+        schema_diff::sql_text::quote_ident_for(backend, name)
+    );
     let outcome = if backend == DbBackend::Postgres {
         // FORCE (PostgreSQL 13+) ends connections a closed pool may have left.
         match target

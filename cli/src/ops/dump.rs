@@ -169,7 +169,7 @@ fn zero_data_tables(counts: &mut [TableRows]) {
 
 /// A `pg_dump` pattern matching exactly this table.
 fn pg_pattern(table: &TableName) -> String {
-    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let q = |s: &str| schema_diff::sql_text::quote_ident(schema_diff::Dialect::Postgres, s);
     match &table.schema {
         Some(schema) => format!("{}.{}", q(schema), q(&table.name)),
         None => q(&table.name),

@@ -218,10 +218,7 @@ impl TableName {
 
     /// The table quoted for `backend`.
     pub fn quoted(&self, backend: DbBackend) -> String {
-        let q = |s: &str| match backend {
-            DbBackend::MySql => format!("`{}`", s.replace('`', "``")),
-            _ => format!("\"{}\"", s.replace('"', "\"\"")),
-        };
+        let q = |s: &str| schema_diff::sql_text::quote_ident_for(backend, s);
         match &self.schema {
             Some(s) => format!("{}.{}", q(s), q(&self.name)),
             None => q(&self.name),
