@@ -1,10 +1,13 @@
 //! Opening the database connection.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr,
 };
+
+use schema_diff::nodelay::{self, NodelayRelay};
 
 use crate::config::validate_url;
 use crate::redact::redact_url;
@@ -66,13 +69,14 @@ pub async fn connect(raw_url: &str) -> anyhow::Result<DatabaseConnection> {
         .sqlx_logging(true)
         .sqlx_logging_level(tracing::log::LevelFilter::Debug)
         .connect_timeout(CONNECT_TIMEOUT);
-    if url.starts_with("sqlite:") {
+    let relay = if url.starts_with("sqlite:") {
         // After DDL a cached statement can keep a stale column list, which makes
         // sqlx's SQLite worker panic; migrations run DDL, so no cache.
         options
             .max_connections(1)
             .min_connections(1)
             .map_sqlx_sqlite_opts(|o| o.statement_cache_capacity(0));
+        None
     } else {
         if url.starts_with("postgres")
             && let Some(schema) = schema()
@@ -81,21 +85,47 @@ pub async fn connect(raw_url: &str) -> anyhow::Result<DatabaseConnection> {
             options.set_schema_search_path(format!("\"{schema}\""));
         }
         // Cached plans go stale when a migration changes a table they read.
-        options
-            .max_connections(4)
-            .min_connections(1)
-            .map_sqlx_postgres_opts(|o| o.statement_cache_capacity(0))
-            .map_sqlx_mysql_opts(|o| o.statement_cache_capacity(0));
+        options.max_connections(4).min_connections(1);
+        // One closure per driver: sea-orm keeps only the last one given.
         // The drivers keep the brackets of `[::1]` and fail to resolve it.
-        if let Some(host) = schema_diff::startup::ipv6_host(&url) {
-            let pg_host = host.clone();
-            options
-                .map_sqlx_postgres_opts(move |o| o.host(&pg_host))
-                .map_sqlx_mysql_opts(move |o| o.host(&host));
-        }
-    }
+        let host = schema_diff::startup::ipv6_host(&url);
+        let relay = nodelay_relay(&url, host.as_deref()).await;
+        let relay_path = relay.as_ref().map(|(path, _)| path.clone());
+        let pg_host = host.clone();
+        let pg_relay = relay_path.clone();
+        options.map_sqlx_postgres_opts(move |o| {
+            let o = o.statement_cache_capacity(0);
+            let o = match &pg_host {
+                Some(host) => o.host(host),
+                None => o,
+            };
+            match &pg_relay {
+                Some(directory) => o.socket(directory),
+                None => o,
+            }
+        });
+        options.map_sqlx_mysql_opts(move |o| {
+            let o = o.statement_cache_capacity(0);
+            let o = match &host {
+                Some(host) => o.host(host),
+                None => o,
+            };
+            match &relay_path {
+                Some(socket) => o.socket(socket),
+                None => o,
+            }
+        });
+        relay.map(|(_, relay)| relay)
+    };
     let shown = redact_url(raw_url);
-    Database::connect(options).await.map_err(|e| match e {
+    let connected = Database::connect(options).await;
+    if connected.is_ok()
+        && let Some(relay) = relay
+    {
+        // The pool may open connections until the end of the run.
+        relay.detach();
+    }
+    connected.map_err(|e| match e {
         DbErr::Conn(RuntimeErr::SqlxError(ref inner))
             if url.starts_with("postgres")
                 && !matches!(**inner, sea_orm::sqlx::Error::PoolTimedOut) =>
@@ -117,4 +147,38 @@ pub async fn connect(raw_url: &str) -> anyhow::Result<DatabaseConnection> {
         }
         other => anyhow::Error::new(other).context(format!("cannot connect to `{shown}`")),
     })
+}
+
+/// A [`NodelayRelay`] for a PostgreSQL or MySQL URL whose connections may use
+/// TLS, with the path the driver connects to instead (PostgreSQL: the socket's
+/// directory; MySQL: the socket). `None` when connections go straight to the
+/// server. See [`schema_diff::nodelay`] for why.
+async fn nodelay_relay(url: &str, ipv6_host: Option<&str>) -> Option<(PathBuf, NodelayRelay)> {
+    use std::str::FromStr;
+
+    use sea_orm::sqlx::mysql::MySqlConnectOptions;
+    use sea_orm::sqlx::postgres::PgConnectOptions;
+    let scheme = url.split_once(':').map_or("", |(s, _)| s);
+    match scheme {
+        "postgres" | "postgresql" => {
+            let options = PgConnectOptions::from_str(url).ok()?;
+            let options = match ipv6_host {
+                Some(host) => options.host(host),
+                None => options,
+            };
+            let relay = nodelay::for_postgres(&options).await?;
+            Some((relay.directory().to_path_buf(), relay))
+        }
+        "mysql" | "mariadb" => {
+            let options =
+                MySqlConnectOptions::from_str(&format!("mysql{}", &url[scheme.len()..])).ok()?;
+            let options = match ipv6_host {
+                Some(host) => options.host(host),
+                None => options,
+            };
+            let relay = nodelay::for_mysql(&options).await?;
+            Some((relay.socket().to_path_buf(), relay))
+        }
+        _ => None,
+    }
 }

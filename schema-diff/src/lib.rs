@@ -22,6 +22,7 @@ pub mod introspect;
 pub mod ir;
 pub mod lint;
 pub mod names;
+pub mod nodelay;
 pub mod order;
 pub mod portable;
 pub mod pull;

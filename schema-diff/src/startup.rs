@@ -235,23 +235,36 @@ async fn probe(url: &str) -> Result<(), String> {
     let host = ipv6_host(url);
     match scheme {
         "postgres" | "postgresql" => match PgConnectOptions::from_str(url) {
-            Ok(o) => ping(match &host {
-                Some(h) => o.host(h),
-                None => o,
-            })
-            .await
-            .map_err(|e| explain_connect_error(url, &e)),
+            Ok(o) => {
+                let o = match &host {
+                    Some(h) => o.host(h),
+                    None => o,
+                };
+                // TCP_NODELAY for TLS connections (see `crate::nodelay`).
+                let relay = crate::nodelay::for_postgres(&o).await;
+                let o = match &relay {
+                    Some(relay) => o.socket(relay.directory()),
+                    None => o,
+                };
+                ping(o).await.map_err(|e| explain_connect_error(url, &e))
+            }
             Err(e) => Err(e.to_string()),
         },
         "mysql" | "mariadb" => {
             let url = format!("mysql{}", &url[scheme.len()..]);
             match MySqlConnectOptions::from_str(&url) {
-                Ok(o) => ping(match &host {
-                    Some(h) => o.host(h),
-                    None => o,
-                })
-                .await
-                .map_err(|e| explain_connect_error(&url, &e)),
+                Ok(o) => {
+                    let o = match &host {
+                        Some(h) => o.host(h),
+                        None => o,
+                    };
+                    let relay = crate::nodelay::for_mysql(&o).await;
+                    let o = match &relay {
+                        Some(relay) => o.socket(relay.socket()),
+                        None => o,
+                    };
+                    ping(o).await.map_err(|e| explain_connect_error(&url, &e))
+                }
                 Err(e) => Err(e.to_string()),
             }
         }

@@ -1,0 +1,260 @@
+//! `TCP_NODELAY` for the drivers' TCP connections, through a local relay.
+//!
+//! sqlx 0.9.0 no longer sets `TCP_NODELAY` on the TCP sockets it opens
+//! ([sqlx issue #4335](https://github.com/transact-rs/sqlx/issues/4335), fixed
+//! after 0.9.0), and it has no hook to set socket options. Its TLS handshake
+//! writes twice in a row without waiting for an answer: the `ChangeCipherSpec`
+//! record, then the second `ClientHello` after the server's `HelloRetryRequest`
+//! (PostgreSQL's default `ssl_ecdh_curve` is P-256, rustls offers X25519 first),
+//! and the client's `Finished`, then the first protocol message. Nagle's
+//! algorithm holds each second write until the server acknowledges the first,
+//! and the server delays that acknowledgement by about 40 ms: about 80 ms per
+//! TLS connection. Plain connections write once per exchange and do not stall.
+//!
+//! [`NodelayRelay`] moves the TCP connection into this process, where its options
+//! can be set: the driver connects to a Unix socket in a private temporary
+//! directory (Unix sockets have no Nagle algorithm), and the relay copies bytes
+//! between it and a TCP connection it opened to the server with `TCP_NODELAY`.
+//! TLS still runs between the driver and the server: the relay only ever sees
+//! encrypted bytes, and the driver checks the certificate against the host name
+//! of the URL as before (the driver keeps the host, only the socket changes).
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use tokio::net::{TcpStream, UnixListener, UnixStream};
+use tokio::task::JoinHandle;
+
+/// A Unix socket in a private directory whose connections are relayed to one
+/// TCP server with `TCP_NODELAY` set. Dropping it stops accepting new
+/// connections and removes the directory (relayed connections go on); see
+/// [`NodelayRelay::detach`] for a relay that lives as long as the runtime.
+#[derive(Debug)]
+pub struct NodelayRelay {
+    directory: PathBuf,
+    socket: PathBuf,
+    accepting: Option<JoinHandle<()>>,
+}
+
+impl NodelayRelay {
+    /// Connects to `host:port` over TCP with `TCP_NODELAY` and listens on a new
+    /// Unix socket named `socket_name` in a private temporary directory. The
+    /// first connection to the socket is relayed to that TCP connection; later
+    /// ones open their own. An error means the server could not be reached at
+    /// all: the caller can then connect directly and report the driver's error.
+    pub async fn start(host: &str, port: u16, socket_name: &str) -> io::Result<Self> {
+        let first = dial(host, port).await?;
+        let directory = tempfile::Builder::new()
+            .prefix("db-migrate-relay-")
+            .tempdir()?;
+        let socket = directory.path().join(socket_name);
+        let listener = UnixListener::bind(&socket)?;
+        let directory_path = directory.path().to_path_buf();
+        let host = host.to_string();
+        let accepting = tokio::spawn(async move {
+            // Owned by the task, so the directory goes when the task ends.
+            let _directory = directory;
+            let mut first = Some(first);
+            loop {
+                let client = match listener.accept().await {
+                    Ok((client, _)) => client,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "relay: accept failed");
+                        break;
+                    }
+                };
+                let upstream = first.take();
+                let host = host.clone();
+                tokio::spawn(relay(client, upstream, host, port));
+            }
+        });
+        Ok(Self {
+            directory: directory_path,
+            socket,
+            accepting: Some(accepting),
+        })
+    }
+
+    /// The directory that holds the socket (PostgreSQL's `host`/`socket` option
+    /// names a directory; the socket in it must be named `.s.PGSQL.<port>`).
+    pub fn directory(&self) -> &Path {
+        &self.directory
+    }
+
+    /// The socket itself (MySQL's `socket` option).
+    pub fn socket(&self) -> &Path {
+        &self.socket
+    }
+
+    /// Keeps the relay accepting until the async runtime shuts down, for a pool
+    /// that may open connections at any time. The directory is removed when
+    /// the runtime drops the task.
+    pub fn detach(mut self) {
+        self.accepting = None;
+    }
+}
+
+impl Drop for NodelayRelay {
+    fn drop(&mut self) {
+        if let Some(task) = self.accepting.take() {
+            task.abort();
+        }
+    }
+}
+
+/// A TCP connection to `host:port` with `TCP_NODELAY`, trying each address the
+/// host resolves to, as the drivers do.
+async fn dial(host: &str, port: u16) -> io::Result<TcpStream> {
+    let stream = TcpStream::connect((host, port)).await?;
+    stream.set_nodelay(true)?;
+    Ok(stream)
+}
+
+/// Copies bytes both ways between a driver's connection and the server until
+/// either side closes. A server that cannot be reached any more closes the
+/// driver's connection, which the driver reports as a connection error.
+async fn relay(mut client: UnixStream, upstream: Option<TcpStream>, host: String, port: u16) {
+    let mut server = match upstream {
+        Some(server) => server,
+        None => match dial(&host, port).await {
+            Ok(server) => server,
+            Err(e) => {
+                tracing::debug!(error = %e, "relay: cannot reach the server");
+                return;
+            }
+        },
+    };
+    if let Err(e) = tokio::io::copy_bidirectional(&mut client, &mut server).await {
+        tracing::debug!(error = %e, "relay: connection ended");
+    }
+}
+
+/// The environment variable that turns the relay off (`0`, `off`, `false` or
+/// `no`): connections then go straight from the driver to the server.
+pub const RELAY_VARIABLE: &str = "DB_MIGRATE_NODELAY_RELAY";
+
+/// Whether [`RELAY_VARIABLE`] allows the relay (the default).
+pub fn relay_enabled() -> bool {
+    relay_allowed_by(std::env::var(RELAY_VARIABLE).ok().as_deref())
+}
+
+/// Whether a value of [`RELAY_VARIABLE`] (`None`: not set) allows the relay.
+fn relay_allowed_by(value: Option<&str>) -> bool {
+    value.is_none_or(|value| {
+        !matches!(
+            value.trim().to_ascii_lowercase().as_str(),
+            "0" | "off" | "false" | "no"
+        )
+    })
+}
+
+/// A relay for the PostgreSQL server of `options` when the driver would open a
+/// TCP connection that may negotiate TLS (`sslmode` other than `disable` and
+/// `allow`, which sqlx treats as `disable`). `None` for Unix sockets, plain
+/// connections, when [`relay_enabled`] says no, and when the server cannot be
+/// reached (the driver then reports why). Connect with
+/// `options.socket(relay.directory())`.
+pub async fn for_postgres(
+    options: &sea_orm::sqlx::postgres::PgConnectOptions,
+) -> Option<NodelayRelay> {
+    use sea_orm::sqlx::postgres::PgSslMode;
+    let plain = matches!(
+        options.get_ssl_mode(),
+        PgSslMode::Disable | PgSslMode::Allow
+    );
+    if plain || options.get_socket().is_some() || options.get_host().starts_with('/') {
+        return None;
+    }
+    let port = options.get_port();
+    start_or_log(options.get_host(), port, &format!(".s.PGSQL.{port}")).await
+}
+
+/// A relay for the MySQL or MariaDB server of `options` when the driver would
+/// open a TCP connection that may negotiate TLS (`ssl-mode` other than
+/// `DISABLED`); `None` otherwise, as [`for_postgres`]. Connect with
+/// `options.socket(relay.socket())`.
+pub async fn for_mysql(
+    options: &sea_orm::sqlx::mysql::MySqlConnectOptions,
+) -> Option<NodelayRelay> {
+    use sea_orm::sqlx::mysql::MySqlSslMode;
+    if matches!(options.get_ssl_mode(), MySqlSslMode::Disabled) || options.get_socket().is_some()
+    {
+        return None;
+    }
+    start_or_log(options.get_host(), options.get_port(), "mysql.sock").await
+}
+
+async fn start_or_log(host: &str, port: u16, socket_name: &str) -> Option<NodelayRelay> {
+    if !relay_enabled() {
+        return None;
+    }
+    match NodelayRelay::start(host, port, socket_name).await {
+        Ok(relay) => Some(relay),
+        Err(e) => {
+            tracing::debug!(error = %e, "no TCP_NODELAY relay; connecting directly");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_variable_turns_the_relay_off() {
+        assert!(relay_allowed_by(None));
+        assert!(relay_allowed_by(Some("1")));
+        assert!(relay_allowed_by(Some("on")));
+        for off in ["0", "off", "OFF", " false ", "no"] {
+            assert!(!relay_allowed_by(Some(off)), "{off}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_gets_no_relay() {
+        // A port nothing listens on: bound, then closed.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        drop(listener);
+        let error = NodelayRelay::start("127.0.0.1", port, "s").await;
+        assert_eq!(
+            error.map(|_| ()).map_err(|e| e.kind()),
+            Err(io::ErrorKind::ConnectionRefused)
+        );
+    }
+
+    #[tokio::test]
+    async fn bytes_go_both_ways_and_the_directory_goes_with_the_relay() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let server = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = server.local_addr().expect("address").port();
+        let echo = tokio::spawn(async move {
+            for _ in 0..2 {
+                let (mut socket, _) = server.accept().await.expect("accept");
+                let mut buffer = [0u8; 5];
+                socket.read_exact(&mut buffer).await.expect("read");
+                socket.write_all(&buffer).await.expect("write");
+            }
+        });
+        let relay = NodelayRelay::start("127.0.0.1", port, "sock").await.expect("relay");
+        let directory = relay.directory().to_path_buf();
+        for _ in 0..2 {
+            let mut client = UnixStream::connect(relay.socket()).await.expect("connect");
+            client.write_all(b"hello").await.expect("write");
+            let mut answer = [0u8; 5];
+            client.read_exact(&mut answer).await.expect("read");
+            assert_eq!(&answer, b"hello");
+        }
+        echo.await.expect("echo server");
+        assert!(directory.exists());
+        drop(relay);
+        for _ in 0..100 {
+            if !directory.exists() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(!directory.exists(), "{}", directory.display());
+    }
+}
