@@ -61,6 +61,23 @@ pub async fn create_schema_if_missing(db: &DatabaseConnection) -> anyhow::Result
 /// Connects to `raw_url`. SQLite gets a single connection, because the runner's
 /// `PRAGMA foreign_keys` must apply to the connection that runs the migration.
 pub async fn connect(raw_url: &str) -> anyhow::Result<DatabaseConnection> {
+    connect_with_pool_size(raw_url, 4).await
+}
+
+/// [`connect`] with one connection at most, for commands that run their queries
+/// one after another and never take the migration lock (`health`, `status`,
+/// `diff`'s introspection). sqlx returns a connection to its pool in the
+/// background, after a round trip to the server; a larger pool would open a
+/// second connection (a server process and, with TLS, a handshake) for the next
+/// query rather than wait for that round trip.
+pub async fn connect_for_reading(raw_url: &str) -> anyhow::Result<DatabaseConnection> {
+    connect_with_pool_size(raw_url, 1).await
+}
+
+async fn connect_with_pool_size(
+    raw_url: &str,
+    max_connections: u32,
+) -> anyhow::Result<DatabaseConnection> {
     // Also for URLs that did not come through `config::resolve_url` (library callers).
     crate::redact::remember_url(raw_url);
     let url = validate_url(raw_url)?;
@@ -84,8 +101,11 @@ pub async fn connect(raw_url: &str) -> anyhow::Result<DatabaseConnection> {
             // Quoted whole (sea-orm would split it at commas); the name holds no `"`.
             options.set_schema_search_path(format!("\"{schema}\""));
         }
+        // No connection opened ahead of need: `min_connections(1)` made sqlx open
+        // a second one in the background beside the one `connect` checks, a
+        // server process and a TLS handshake that most commands never use.
+        options.max_connections(max_connections).min_connections(0);
         // Cached plans go stale when a migration changes a table they read.
-        options.max_connections(4).min_connections(1);
         // One closure per driver: sea-orm keeps only the last one given.
         // The drivers keep the brackets of `[::1]` and fail to resolve it.
         let host = schema_diff::startup::ipv6_host(&url);

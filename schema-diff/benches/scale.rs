@@ -84,6 +84,15 @@ impl Backend {
         }
     }
 
+    /// The URL options of a plain and of a TLS connection; `None` on SQLite.
+    fn tls_options(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Backend::Postgres => Some(("sslmode=disable", "sslmode=require")),
+            Backend::MySql => Some(("ssl-mode=DISABLED", "ssl-mode=REQUIRED")),
+            Backend::Sqlite => None,
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Backend::Sqlite => "sqlite",
@@ -193,6 +202,12 @@ struct Measure {
     create_s: f64,
     /// The first introspection, on a new connection (cold server caches).
     first_introspect_ms: f64,
+    /// A new plain connection (`sslmode=disable`, `ssl-mode=DISABLED`) and its
+    /// first introspection, as a new `db-migrate` process spends them; 0 on SQLite.
+    connect_plain_ms: f64,
+    /// The same on a TLS connection (`sslmode=require`, `ssl-mode=REQUIRED`);
+    /// 0 on SQLite and on servers without TLS.
+    connect_tls_ms: f64,
     introspect_ms: f64,
     queries: usize,
     diff_change_ms: f64,
@@ -303,16 +318,20 @@ fn parent(config: &Config) -> ExitCode {
 fn print_table(results: &[Measure]) {
     println!();
     println!(
-        "| backend | N | create (s) | first introspect (ms) | introspect (ms) | queries | diff, 1 change (ms) | diff, identical (ms) | introspect + diff (ms) | diff from empty (ms) | render (ms) | RSS before (MB) | peak, introspect (MB) | peak, introspect + diff (MB) | Δ RSS (MB) |"
+        "| backend | N | create (s) | first introspect (ms) | connect + introspect, plain (ms) | connect + introspect, TLS (ms) | introspect (ms) | queries | diff, 1 change (ms) | diff, identical (ms) | introspect + diff (ms) | diff from empty (ms) | render (ms) | RSS before (MB) | peak, introspect (MB) | peak, introspect + diff (MB) | Δ RSS (MB) |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
     for m in results {
         println!(
-            "| {} | {} | {:.1} | {:.1} | {:.1} | {} | {:.1} | {:.1} | **{:.1}** | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} |",
+            "| {} | {} | {:.1} | {:.1} | {} | {} | {:.1} | {} | {:.1} | {:.1} | **{:.1}** | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} |",
             m.backend,
             m.n,
             m.create_s,
             m.first_introspect_ms,
+            optional_ms(m.connect_plain_ms),
+            optional_ms(m.connect_tls_ms),
             m.introspect_ms,
             m.queries,
             m.diff_change_ms,
@@ -328,7 +347,8 @@ fn print_table(results: &[Measure]) {
     }
 }
 
-/// A time, or a dash when it was not measured (`--skip-render`).
+/// A time, or a dash when it was not measured (`--skip-render`, SQLite's
+/// connections, a server without TLS).
 fn optional_ms(ms: f64) -> String {
     if ms > 0.0 {
         format!("{ms:.1}")
@@ -523,7 +543,32 @@ async fn measure(
         m.render_ms = ms(best_render);
     }
     db.close().await.ok();
+    if let Some((plain, tls)) = backend.tls_options() {
+        m.connect_plain_ms = ms(connect_and_introspect(&with_option(&scratch.url, plain)).await?);
+        match connect_and_introspect(&with_option(&scratch.url, tls)).await {
+            Ok(t) => m.connect_tls_ms = ms(t),
+            Err(e) => eprintln!("   no TLS figure: {e}"),
+        }
+    }
     Ok(m)
+}
+
+/// A new connection as `db-migrate` opens it, and its first introspection.
+async fn connect_and_introspect(url: &str) -> Result<Duration, String> {
+    let start = Instant::now();
+    let db = connect(url).await?;
+    introspect(&db)
+        .await
+        .map_err(|e| format!("introspect: {e}"))?;
+    let elapsed = start.elapsed();
+    db.close().await.ok();
+    Ok(elapsed)
+}
+
+/// `url` with the URL option `option` added.
+fn with_option(url: &str, option: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}{option}")
 }
 
 /// The introspected schema must be what was created: N tables of ten columns,
@@ -573,15 +618,42 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// A pool on `url`. TLS connections go through `schema_diff::nodelay`'s relay,
+/// as in `db-migrate` (`DB_MIGRATE_NODELAY_RELAY=off` measures without it).
 async fn connect(url: &str) -> Result<DatabaseConnection, String> {
+    use std::str::FromStr;
+
+    use schema_diff::nodelay;
+    use sea_orm::sqlx::mysql::MySqlConnectOptions;
+    use sea_orm::sqlx::postgres::PgConnectOptions;
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
         .max_connections(2)
         .connect_timeout(Duration::from_secs(10));
-    Database::connect(options)
+    let mut relay = None;
+    if url.starts_with("postgres") {
+        let parsed = PgConnectOptions::from_str(url).map_err(|e| e.to_string())?;
+        if let Some(started) = nodelay::for_postgres(&parsed).await {
+            let directory = started.directory().to_path_buf();
+            options.map_sqlx_postgres_opts(move |o| o.socket(&directory));
+            relay = Some(started);
+        }
+    } else if url.starts_with("mysql") {
+        let parsed = MySqlConnectOptions::from_str(url).map_err(|e| e.to_string())?;
+        if let Some(started) = nodelay::for_mysql(&parsed).await {
+            let socket = started.socket().to_path_buf();
+            options.map_sqlx_mysql_opts(move |o| o.socket(&socket));
+            relay = Some(started);
+        }
+    }
+    let db = Database::connect(options)
         .await
-        .map_err(|e| format!("connect to {}: {e}", redact(url)))
+        .map_err(|e| format!("connect to {}: {e}", redact(url)))?;
+    if let Some(relay) = relay {
+        relay.detach();
+    }
+    Ok(db)
 }
 
 fn redact(url: &str) -> String {

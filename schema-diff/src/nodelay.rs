@@ -177,8 +177,7 @@ pub async fn for_mysql(
     options: &sea_orm::sqlx::mysql::MySqlConnectOptions,
 ) -> Option<NodelayRelay> {
     use sea_orm::sqlx::mysql::MySqlSslMode;
-    if matches!(options.get_ssl_mode(), MySqlSslMode::Disabled) || options.get_socket().is_some()
-    {
+    if matches!(options.get_ssl_mode(), MySqlSslMode::Disabled) || options.get_socket().is_some() {
         return None;
     }
     start_or_log(options.get_host(), options.get_port(), "mysql.sock").await
@@ -227,7 +226,9 @@ mod tests {
     #[tokio::test]
     async fn bytes_go_both_ways_and_the_directory_goes_with_the_relay() {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let server = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let server = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let port = server.local_addr().expect("address").port();
         let echo = tokio::spawn(async move {
             for _ in 0..2 {
@@ -237,7 +238,9 @@ mod tests {
                 socket.write_all(&buffer).await.expect("write");
             }
         });
-        let relay = NodelayRelay::start("127.0.0.1", port, "sock").await.expect("relay");
+        let relay = NodelayRelay::start("127.0.0.1", port, "sock")
+            .await
+            .expect("relay");
         let directory = relay.directory().to_path_buf();
         for _ in 0..2 {
             let mut client = UnixStream::connect(relay.socket()).await.expect("connect");

@@ -108,7 +108,7 @@ pub async fn run(
 
 /// The schema of the database at `url`, and its dialect.
 async fn read_database(url: &str) -> anyhow::Result<(Schema, Dialect)> {
-    let db = crate::connect::connect(url).await?;
+    let db = crate::connect::connect_for_reading(url).await?;
     let dialect = Dialect::of(db.get_database_backend()).context("unsupported database backend")?;
     let schema = schema_diff::introspect::introspect(&db)
         .await

@@ -17,7 +17,7 @@ pub async fn run(ctx: &Context<'_>, timeout: u64) -> anyhow::Result<ExitCode> {
     let timeout = Duration::from_secs(timeout);
     let runner = ctx.runner();
     let head = runner.versions().last().cloned();
-    let mut report = match tokio::time::timeout(timeout, ctx.connect()).await {
+    let mut report = match tokio::time::timeout(timeout, ctx.connect_for_reading()).await {
         Ok(Ok(db)) => {
             let report = check_with(&db, &runner, timeout).await;
             db.close().await.ok();

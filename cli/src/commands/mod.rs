@@ -50,6 +50,13 @@ impl Context<'_> {
         crate::connect::connect(&self.url).await
     }
 
+    /// [`Context::connect`] with one connection at most, for commands that only
+    /// read and never take the migration lock (see
+    /// [`crate::connect::connect_for_reading`]).
+    pub async fn connect_for_reading(&self) -> anyhow::Result<sea_orm::DatabaseConnection> {
+        crate::connect::connect_for_reading(&self.url).await
+    }
+
     /// The migration crate's `src` folder.
     pub fn migration_dir(&self) -> PathBuf {
         self.settings.migration_dir.value.clone()

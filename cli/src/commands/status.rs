@@ -7,7 +7,7 @@ use serde_json::json;
 use super::Context;
 
 pub async fn run(ctx: &Context<'_>) -> anyhow::Result<ExitCode> {
-    let db = ctx.connect().await?;
+    let db = ctx.connect_for_reading().await?;
     let status = ctx.runner().status(&db).await?;
     let backend = sea_orm::ConnectionTrait::get_database_backend(&db);
     if ctx.global.json {
