@@ -1,8 +1,9 @@
 //! The `TCP_NODELAY` relay (`schema_diff::nodelay`) on PostgreSQL and MariaDB:
-//! connections that may use TLS go through it, keep their TLS and get
-//! `TCP_NODELAY` on the socket to the server; plain connections go straight to
-//! the server; and sqlx's own sockets still lack `TCP_NODELAY` (the day this
-//! fails, sqlx sets it itself and the relay can be removed).
+//! PostgreSQL connections that may use TLS and every MySQL TCP connection go
+//! through it, keep their TLS and get `TCP_NODELAY` on the socket to the
+//! server; plain PostgreSQL connections go straight to the server; and sqlx's
+//! own sockets still lack `TCP_NODELAY` (the day this fails, sqlx sets it
+//! itself and the relay can be removed).
 
 #[path = "support/backends.rs"]
 mod backends;
@@ -11,7 +12,7 @@ use std::str::FromStr;
 
 use backends::{Backend, Scratch, runtime};
 use schema_diff::nodelay;
-use sea_orm::sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlSslMode};
+use sea_orm::sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection};
 use sea_orm::sqlx::{ConnectOptions, Connection};
 
@@ -162,29 +163,31 @@ fn sqlx_sockets_still_lack_nodelay_so_the_relay_is_needed() {
 }
 
 #[test]
-fn mysql_goes_through_the_relay_unless_tls_is_disabled() {
+fn mysql_goes_through_the_relay_with_or_without_tls() {
     let rt = runtime();
     let Some(scratch) = rt.block_on(Scratch::new(Backend::MySql, "latency_my")) else {
         return;
     };
     rt.block_on(async {
-        let options = MySqlConnectOptions::from_str(&scratch.url).expect("options");
-        assert!(!matches!(options.get_ssl_mode(), MySqlSslMode::Disabled));
-        let relay = nodelay::for_mysql(&options).await.expect("relay");
-        let mut conn = options
-            .clone()
-            .socket(relay.socket())
-            .connect()
-            .await
-            .expect("connect through the relay");
-        let port = mysql_client_port(&mut conn).await;
-        assert_eq!(nodelay_of_local_port(port), Some(true), "relay socket");
-        conn.close().await.expect("close");
+        for url in [
+            scratch.url.clone(),
+            with_options(&scratch, "ssl-mode=DISABLED"),
+        ] {
+            let options = MySqlConnectOptions::from_str(&url).expect("options");
+            let relay = nodelay::for_mysql(&options).await.expect("relay");
+            let mut conn = options
+                .clone()
+                .socket(relay.socket())
+                .connect()
+                .await
+                .expect("connect through the relay");
+            let port = mysql_client_port(&mut conn).await;
+            assert_eq!(nodelay_of_local_port(port), Some(true), "{url}");
+            conn.close().await.expect("close");
+        }
 
-        let plain = MySqlConnectOptions::from_str(&with_options(&scratch, "ssl-mode=DISABLED"))
-            .expect("options");
-        assert!(nodelay::for_mysql(&plain).await.is_none(), "no relay");
-        let mut conn = plain.connect().await.expect("plain connection");
+        let direct = MySqlConnectOptions::from_str(&scratch.url).expect("options");
+        let mut conn = direct.connect().await.expect("direct connection");
         let port = mysql_client_port(&mut conn).await;
         assert_eq!(
             nodelay_of_local_port(port),

@@ -9,7 +9,9 @@
 //! and the client's `Finished`, then the first protocol message. Nagle's
 //! algorithm holds each second write until the server acknowledges the first,
 //! and the server delays that acknowledgement by about 40 ms: about 80 ms per
-//! TLS connection. Plain connections write once per exchange and do not stall.
+//! TLS connection. Plain PostgreSQL connections write once per exchange and do
+//! not stall; MySQL connections stall once per statement, TLS or not (see
+//! [`for_mysql`]).
 //!
 //! [`NodelayRelay`] moves the TCP connection into this process, where its options
 //! can be set: the driver connects to a Unix socket in a private temporary
@@ -170,14 +172,16 @@ pub async fn for_postgres(
 }
 
 /// A relay for the MySQL or MariaDB server of `options` when the driver would
-/// open a TCP connection that may negotiate TLS (`ssl-mode` other than
-/// `DISABLED`); `None` otherwise, as [`for_postgres`]. Connect with
+/// open a TCP connection, TLS or not: sqlx's MySQL driver follows each
+/// `COM_STMT_EXECUTE` with a `COM_STMT_CLOSE`, which has no answer, and the
+/// `COM_PING` that returns the connection to the pool then waits for the
+/// server's delayed ACK of that close (about 40 ms per statement). `None`
+/// for Unix sockets and otherwise as [`for_postgres`]. Connect with
 /// `options.socket(relay.socket())`.
 pub async fn for_mysql(
     options: &sea_orm::sqlx::mysql::MySqlConnectOptions,
 ) -> Option<NodelayRelay> {
-    use sea_orm::sqlx::mysql::MySqlSslMode;
-    if matches!(options.get_ssl_mode(), MySqlSslMode::Disabled) || options.get_socket().is_some() {
+    if options.get_socket().is_some() {
         return None;
     }
     start_or_log(options.get_host(), options.get_port(), "mysql.sock").await
