@@ -22,7 +22,9 @@
 //! of the URL as before (the driver keeps the host, only the socket changes).
 
 use std::io;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use tokio::net::{TcpStream, UnixListener, UnixStream};
 use tokio::task::JoinHandle;
@@ -48,7 +50,11 @@ impl NodelayRelay {
         let first = dial(host, port).await?;
         let directory = tempfile::Builder::new()
             .prefix("db-migrate-relay-")
+            .permissions(std::fs::Permissions::from_mode(0o700))
             .tempdir()?;
+        if let Ok(mut live) = LIVE_DIRECTORIES.lock() {
+            live.push(directory.path().to_path_buf());
+        }
         let socket = directory.path().join(socket_name);
         let listener = UnixListener::bind(&socket)?;
         let directory_path = directory.path().to_path_buf();
@@ -100,6 +106,25 @@ impl Drop for NodelayRelay {
     fn drop(&mut self) {
         if let Some(task) = self.accepting.take() {
             task.abort();
+        }
+    }
+}
+
+/// The socket directories of the relays of this process: a process that
+/// replaces itself (`exec`) drops nothing, so it removes them first with
+/// [`remove_socket_directories`].
+static LIVE_DIRECTORIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Removes the socket directories of every relay of this process, for a process
+/// about to replace itself with another program (`exec`), which would leave
+/// them behind. Relays stop accepting connections; relayed ones go on.
+pub fn remove_socket_directories() {
+    let Ok(mut live) = LIVE_DIRECTORIES.lock() else {
+        return;
+    };
+    for directory in live.drain(..) {
+        if let Err(e) = std::fs::remove_dir_all(&directory) {
+            tracing::debug!(error = %e, directory = %directory.display(), "relay: cannot remove");
         }
     }
 }
@@ -255,6 +280,11 @@ mod tests {
         }
         echo.await.expect("echo server");
         assert!(directory.exists());
+        let mode = std::fs::metadata(&directory)
+            .expect("directory")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700, "{mode:o}");
         drop(relay);
         for _ in 0..100 {
             if !directory.exists() {
@@ -262,6 +292,21 @@ mod tests {
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
+        assert!(!directory.exists(), "{}", directory.display());
+
+        // Before `exec`: a detached relay's directory goes too. (The only test
+        // that calls this: it removes the directories of every relay.)
+        let server = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = server.local_addr().expect("address").port();
+        let relay = NodelayRelay::start("127.0.0.1", port, "sock")
+            .await
+            .expect("relay");
+        let directory = relay.directory().to_path_buf();
+        relay.detach();
+        assert!(directory.exists());
+        remove_socket_directories();
         assert!(!directory.exists(), "{}", directory.display());
     }
 }

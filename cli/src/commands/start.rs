@@ -37,6 +37,8 @@ pub async fn run(ctx: &Context<'_>, args: &StartArgs) -> anyhow::Result<ExitCode
     if args.export_database_url {
         command.env("DATABASE_URL", &ctx.url);
     }
+    // `exec` drops nothing: the TCP_NODELAY relays' socket folders would stay.
+    schema_diff::nodelay::remove_socket_directories();
     let error = command.exec();
     Err(error).with_context(|| format!("cannot start `{}`", program.to_string_lossy()))
 }
