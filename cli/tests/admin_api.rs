@@ -1,0 +1,672 @@
+//! The admin API (`db_migrate::admin`) served in-process on a loopback port, on
+//! SQLite, PostgreSQL and MariaDB, each test with its own scratch database:
+//! every endpoint × {no token, bad token, viewer, operator}, the JSON shapes, an
+//! upgrade, backup and downgrade through the API seen in the history and the
+//! audit log, 409 while an operation runs (and while the CLI's migration lock is
+//! held), 429 after repeated failures, and no token or password in any answer.
+
+#[allow(dead_code)]
+#[path = "../../tests/src/backend.rs"]
+mod backend;
+
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use backend::{Backend, Scratch};
+use db_migrate::admin::{AdminConfig, AdminState, Auth, Role, Tokens};
+use schema_diff::runner::lock::{POSTGRES_LOCK_KEY, mysql_lock_name};
+use sea_orm::sqlx;
+use sea_orm::{ConnectionTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+use sea_orm_migration::MigratorTrait;
+use serde_json::{Value, json};
+
+const OPERATOR: &str = "operator-secret-token-0123456789";
+const VIEWER: &str = "viewer-secret-token-0123456789";
+const BAD: &str = "not-a-configured-token-00000000";
+/// Put into PostgreSQL URLs (the test server trusts loopback, so any password works).
+const PG_PASSWORD: &str = "pg-url-password-7f3a";
+
+fn project() -> db_migrate::Project {
+    db_migrate::Project {
+        entities: entity::all_entities,
+        migrations: migration::Migrator::migrations,
+        migration_dir: "../migration/src".into(),
+        default_sqlite_path: "unused.db".into(),
+    }
+}
+
+fn versions() -> Vec<String> {
+    migration::Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect()
+}
+
+/// One in-process server over a scratch database.
+struct Server {
+    base: String,
+    client: reqwest::Client,
+    /// Every answer's body, for the secrets check.
+    bodies: Mutex<Vec<String>>,
+    _backups: tempfile::TempDir,
+}
+
+/// One answer.
+struct Answer {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    json: Value,
+}
+
+fn url_of(scratch: &Scratch) -> String {
+    match scratch.url.strip_prefix("postgres://postgres@") {
+        Some(rest) => format!("postgres://postgres:{PG_PASSWORD}@{rest}"),
+        None => scratch.url.clone(),
+    }
+}
+
+async fn start(scratch: &Scratch, max_failed_auth: u32, lock_timeout: u64) -> Server {
+    let mut tokens = Tokens::new();
+    tokens
+        .add(OPERATOR, Role::Operator)
+        .expect("operator token");
+    tokens.add(VIEWER, Role::Viewer).expect("viewer token");
+    let backups = tempfile::tempdir().expect("backup dir");
+    let config = AdminConfig {
+        database_url: Some(url_of(scratch)),
+        max_failed_auth,
+        lock_timeout: Some(lock_timeout),
+        backup_dir: Some(backups.path().to_path_buf()),
+        ..AdminConfig::new(Auth::Tokens(tokens))
+    };
+    let state = AdminState::new(project(), config).expect("admin state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let app = db_migrate::admin::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Server {
+        base: format!("http://{address}"),
+        client: reqwest::Client::new(),
+        bodies: Mutex::new(Vec::new()),
+        _backups: backups,
+    }
+}
+
+impl Server {
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let url = format!("{}{path}", self.base);
+        let mut request = match method {
+            "GET" => self.client.get(&url),
+            _ => self.client.post(&url),
+        };
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        self.bodies.lock().unwrap().push(text.clone());
+        let json = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {text}"));
+        Answer {
+            status,
+            headers,
+            json,
+        }
+    }
+
+    async fn get(&self, path: &str, token: &str) -> Value {
+        let answer = self.call("GET", path, Some(token), None).await;
+        assert_eq!(answer.status, 200, "GET {path}: {}", answer.json);
+        answer.json
+    }
+
+    async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call("POST", path, Some(token), Some(body)).await
+    }
+
+    /// No answer held a token or the database password.
+    fn assert_no_secrets(&self) {
+        let bodies = self.bodies.lock().unwrap();
+        assert!(!bodies.is_empty());
+        for body in bodies.iter() {
+            for secret in [OPERATOR, VIEWER, BAD, PG_PASSWORD] {
+                assert!(!body.contains(secret), "an answer shows a secret: {body}");
+            }
+        }
+    }
+}
+
+/// The read calls, open to both roles.
+const READS: [&str; 8] = [
+    "/api/me",
+    "/api/status",
+    "/api/history",
+    "/api/pending",
+    "/api/drift",
+    "/api/health",
+    "/api/backups",
+    "/api/audit?limit=5",
+];
+
+/// The operator's calls, with a body each takes.
+fn operations() -> Vec<(&'static str, Value)> {
+    vec![
+        ("/api/upgrade/preview", json!({})),
+        ("/api/downgrade/preview", json!({ "target": "base" })),
+        ("/api/backup/preview", json!({})),
+        ("/api/upgrade", json!({ "target": "head" })),
+        ("/api/downgrade", json!({ "target": "base" })),
+        ("/api/backup", json!({})),
+    ]
+}
+
+fn error_code(answer: &Answer) -> &str {
+    answer.json["error"]["code"].as_str().unwrap_or_default()
+}
+
+/// Every call without a token and with a bad one is 401; a viewer reads but
+/// gets 403 on every operation.
+async fn check_roles(server: &Server) {
+    for path in READS {
+        for token in [None, Some(BAD)] {
+            let answer = server.call("GET", path, token, None).await;
+            assert_eq!(answer.status, 401, "GET {path} with {token:?}");
+            assert_eq!(error_code(&answer), "unauthorized");
+            assert_eq!(answer.headers["www-authenticate"], "Bearer");
+            assert_eq!(answer.headers["cache-control"], "no-store");
+        }
+        for token in [VIEWER, OPERATOR] {
+            let answer = server.call("GET", path, Some(token), None).await;
+            assert_eq!(answer.status, 200, "GET {path}: {}", answer.json);
+            assert_eq!(answer.headers["x-content-type-options"], "nosniff");
+            assert!(answer.headers.get("set-cookie").is_none());
+        }
+    }
+    for (path, body) in operations() {
+        for token in [None, Some(BAD)] {
+            let answer = server.call("POST", path, token, Some(body.clone())).await;
+            assert_eq!(answer.status, 401, "POST {path} with {token:?}");
+        }
+        let answer = server.post(path, VIEWER, body.clone()).await;
+        assert_eq!(answer.status, 403, "POST {path} as viewer: {}", answer.json);
+        assert_eq!(error_code(&answer), "forbidden");
+    }
+    assert_eq!(server.get("/api/me", VIEWER).await["role"], "viewer");
+    assert_eq!(server.get("/api/me", OPERATOR).await["role"], "operator");
+}
+
+async fn insert_user(scratch: &Scratch) {
+    scratch
+        .db
+        .execute_unprepared(
+            "INSERT INTO users (email, display_name, role) VALUES ('a@example.com', 'A', 'member')",
+        )
+        .await
+        .expect("insert a user");
+}
+
+/// Everything through the API on one backend.
+async fn every_endpoint(backend: Backend) {
+    let Some(scratch) = Scratch::new(backend, "admin_api").await else {
+        return;
+    };
+    let server = start(&scratch, 1000, 10).await;
+    let all = versions();
+    let backend_name = match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+        Backend::MySql => "mysql",
+    };
+
+    // Before anything: every migration pending.
+    let status = server.get("/api/status", VIEWER).await;
+    assert_eq!(status["backend"], backend_name);
+    assert_eq!(status["pending"], json!(all));
+    assert_eq!(status["current"], Value::Null);
+    assert_eq!(status["head"], json!(all.last()));
+    assert_eq!(status["state"], "pending");
+    assert_eq!(status["operation"], Value::Null);
+    if backend == Backend::Postgres && scratch.url.starts_with("postgres://postgres@") {
+        assert!(status["database"].as_str().unwrap().contains("***"));
+    }
+    let pending = server.get("/api/pending", VIEWER).await;
+    assert_eq!(pending["backend"], backend_name);
+    let listed = pending["migrations"].as_array().unwrap();
+    assert_eq!(listed.len(), all.len());
+    assert!(
+        listed
+            .iter()
+            .all(|m| !m["statements"].as_array().unwrap().is_empty())
+    );
+    assert!(listed.iter().all(|m| m["hazards"].is_array()));
+    let health = server.get("/api/health", VIEWER).await;
+    assert_eq!(health["status"], "degraded");
+    assert!(health.get("problems").is_none());
+    let drift = server.get("/api/drift", VIEWER).await;
+    assert_eq!(drift["equal"], false);
+    assert!(!drift["changes"].as_array().unwrap().is_empty());
+    assert_eq!(
+        drift["summary"].as_array().unwrap().len(),
+        drift["changes"].as_array().unwrap().len()
+    );
+
+    check_roles(&server).await;
+    // The viewer changed nothing, and its attempts are in the audit log.
+    assert_eq!(
+        server.get("/api/status", OPERATOR).await["pending"],
+        json!(all)
+    );
+    let audit = server.get("/api/audit?limit=100", VIEWER).await;
+    let entries = audit["entries"].as_array().unwrap();
+    let denied: Vec<&Value> = entries.iter().filter(|e| e["result"] == "denied").collect();
+    assert_eq!(
+        denied.len(),
+        3,
+        "upgrade, downgrade and backup denied: {audit}"
+    );
+    assert!(denied.iter().all(|e| {
+        e["role"] == "viewer"
+            && e["actor"]
+                .as_str()
+                .unwrap()
+                .starts_with("viewer-1 (sha256:")
+    }));
+
+    // Upgrade: preview, then the real thing.
+    let preview = server
+        .post("/api/upgrade/preview", OPERATOR, json!({}))
+        .await;
+    assert_eq!(preview.status, 200, "{}", preview.json);
+    assert_eq!(
+        preview.json["migrations"].as_array().unwrap().len(),
+        all.len()
+    );
+    let upgrade = server.post("/api/upgrade", OPERATOR, json!({})).await;
+    assert_eq!(upgrade.status, 200, "{}", upgrade.json);
+    assert_eq!(upgrade.json["applied"], json!(all));
+    assert_eq!(upgrade.json["result"], "ok");
+    let id = upgrade.json["operation_id"].as_str().unwrap().to_owned();
+    let operation = server.get(&format!("/api/operations/{id}"), VIEWER).await;
+    assert_eq!(operation["state"], "succeeded");
+    assert_eq!(operation["kind"], "upgrade");
+    assert_eq!(operation["progress"]["done"], all.len());
+    let status = server.get("/api/status", VIEWER).await;
+    assert_eq!(status["pending"], json!([]));
+    assert_eq!(status["state"], "ok");
+    assert_eq!(status["applied"], all.len());
+    assert_eq!(status["current"], json!(all.last()));
+    let history = server.get("/api/history", VIEWER).await;
+    for row in history["migrations"].as_array().unwrap() {
+        assert_eq!(row["state"], "applied", "{row}");
+        assert!(row["applied_at"].is_string());
+        assert!(row["checksum"].is_string());
+        assert!(row["duration_ms"].is_number());
+        assert!(
+            row["applied_by"]
+                .as_str()
+                .unwrap()
+                .starts_with("operator-1 (sha256:")
+        );
+    }
+    let newest = &server.get("/api/audit?limit=1", VIEWER).await["entries"][0];
+    assert_eq!(newest["action"], "upgrade");
+    assert_eq!(newest["result"], "ok");
+    assert_eq!(newest["role"], "operator");
+    assert_eq!(newest["target"], "head");
+    assert_eq!(newest["detail"]["applied"], json!(all));
+    // The entities and the database agree; the audit table is not drift.
+    let drift = server.get("/api/drift", VIEWER).await;
+    assert_eq!(drift["equal"], true, "{drift}");
+    assert_eq!(server.get("/api/health", VIEWER).await["status"], "ok");
+
+    // A row, a backup of it, and a rollback that would lose it.
+    insert_user(&scratch).await;
+    let preview = server
+        .post("/api/backup/preview", OPERATOR, json!({}))
+        .await;
+    assert_eq!(preview.status, 200, "{}", preview.json);
+    assert!(
+        preview.json["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "users" && t["rows"] == 1)
+    );
+    let backup = server.post("/api/backup", OPERATOR, json!({})).await;
+    assert_eq!(backup.status, 200, "{}", backup.json);
+    assert_eq!(
+        backup.json["manifest"]["migration_version"],
+        json!(all.last())
+    );
+    let listed = server.get("/api/backups", VIEWER).await;
+    let backups = listed["backups"].as_array().unwrap();
+    assert_eq!(backups.len(), 1, "{listed}");
+    assert_eq!(backups[0]["file_present"], true);
+    assert_eq!(backups[0]["this_database"], true);
+    assert_eq!(backups[0]["sha256"], backup.json["manifest"]["sha256"]);
+
+    let preview = server
+        .post(
+            "/api/downgrade/preview",
+            OPERATOR,
+            json!({ "target": "base" }),
+        )
+        .await;
+    assert_eq!(preview.status, 200, "{}", preview.json);
+    assert_eq!(preview.json["loses_data"], true);
+    assert!(
+        preview.json["rows_at_risk"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["table"] == "users" && l["rows"] == 1)
+    );
+    let refused = server
+        .post("/api/downgrade", OPERATOR, json!({ "target": "base" }))
+        .await;
+    assert_eq!(refused.status, 409, "{}", refused.json);
+    assert_eq!(error_code(&refused), "data_loss");
+    assert!(refused.json["error"]["details"]["rows_at_risk"].is_array());
+    assert_eq!(
+        server.get("/api/status", VIEWER).await["applied"],
+        all.len()
+    );
+    let newest = &server.get("/api/audit?limit=1", VIEWER).await["entries"][0];
+    assert_eq!(
+        (newest["action"].as_str(), newest["result"].as_str()),
+        (Some("downgrade"), Some("refused"))
+    );
+    let missing = server.post("/api/downgrade", OPERATOR, json!({})).await;
+    assert_eq!((missing.status, error_code(&missing)), (400, "bad_request"));
+    let unknown = server
+        .post("/api/upgrade", OPERATOR, json!({ "target": "m1999" }))
+        .await;
+    assert_eq!((unknown.status, error_code(&unknown)), (400, "bad_target"));
+
+    let rollback = server
+        .post(
+            "/api/downgrade",
+            OPERATOR,
+            json!({ "target": "base", "allow_data_loss": true }),
+        )
+        .await;
+    assert_eq!(rollback.status, 200, "{}", rollback.json);
+    let mut newest_first = all.clone();
+    newest_first.reverse();
+    assert_eq!(rollback.json["rolled_back"], json!(newest_first));
+    assert_eq!(
+        server.get("/api/status", VIEWER).await["pending"],
+        json!(all)
+    );
+    let history = server.get("/api/history", VIEWER).await;
+    assert!(
+        history["migrations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["state"] == "pending" && r["applied_by"].is_null())
+    );
+
+    server.assert_no_secrets();
+    scratch.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_endpoint_and_role_sqlite() {
+    every_endpoint(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_endpoint_and_role_postgres() {
+    every_endpoint(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_endpoint_and_role_mysql() {
+    every_endpoint(Backend::MySql).await;
+}
+
+/// The migration lock held as a CLI run holds it.
+enum Holder {
+    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+    MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
+    Sqlite(sea_orm::DatabaseTransaction),
+}
+
+async fn hold_lock(scratch: &Scratch) -> Holder {
+    match scratch.backend {
+        Backend::Postgres => {
+            let mut conn = scratch
+                .db
+                .get_postgres_connection_pool()
+                .acquire()
+                .await
+                .expect("connection");
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(POSTGRES_LOCK_KEY)
+                .execute(&mut *conn)
+                .await
+                .expect("lock");
+            Holder::Postgres(conn)
+        }
+        Backend::MySql => {
+            let mut conn = scratch
+                .db
+                .get_mysql_connection_pool()
+                .acquire()
+                .await
+                .expect("connection");
+            let database: String = sqlx::query_scalar("SELECT DATABASE()")
+                .fetch_one(&mut *conn)
+                .await
+                .expect("database");
+            let got: i64 = sqlx::query_scalar("SELECT CAST(GET_LOCK(?, 0) AS SIGNED)")
+                .bind(mysql_lock_name(&database))
+                .fetch_one(&mut *conn)
+                .await
+                .expect("lock");
+            assert_eq!(got, 1);
+            Holder::MySql(conn)
+        }
+        Backend::Sqlite => Holder::Sqlite(
+            scratch
+                .db
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..Default::default()
+                })
+                .await
+                .expect("BEGIN IMMEDIATE"),
+        ),
+    }
+}
+
+async fn release(holder: Holder) {
+    match holder {
+        Holder::Postgres(conn) => conn.close().await.expect("close"),
+        Holder::MySql(conn) => conn.close().await.expect("close"),
+        Holder::Sqlite(txn) => txn.rollback().await.expect("rollback"),
+    }
+}
+
+/// While an API upgrade waits for the migration lock a CLI run holds, a second
+/// operation gets 409 `operation_in_progress`; the waiting one ends with
+/// `migration_locked`; once the lock is free an upgrade runs.
+async fn one_operation_at_a_time(backend: Backend) {
+    let Some(scratch) = Scratch::new(backend, "admin_busy").await else {
+        return;
+    };
+    let server = start(&scratch, 1000, 3).await;
+    let holder = hold_lock(&scratch).await;
+    let started = server
+        .post("/api/upgrade", OPERATOR, json!({ "wait": false }))
+        .await;
+    assert_eq!(started.status, 202, "{}", started.json);
+    let id = started.json["operation_id"].as_str().unwrap().to_owned();
+    let status = server.get("/api/status", VIEWER).await;
+    assert_eq!(status["operation"]["id"], json!(id), "{status}");
+    assert_eq!(status["operation"]["kind"], "upgrade");
+    for (path, body) in [("/api/upgrade", json!({})), ("/api/backup", json!({}))] {
+        let second = server.post(path, OPERATOR, body).await;
+        assert_eq!(second.status, 409, "{path}: {}", second.json);
+        assert_eq!(error_code(&second), "operation_in_progress");
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let operation = loop {
+        let operation = server.get(&format!("/api/operations/{id}"), VIEWER).await;
+        if operation["state"] != "running" {
+            break operation;
+        }
+        assert!(Instant::now() < deadline, "still running: {operation}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(operation["state"], "failed", "{operation}");
+    assert_eq!(operation["error"]["code"], "migration_locked");
+    release(holder).await;
+    let upgrade = server.post("/api/upgrade", OPERATOR, json!({})).await;
+    assert_eq!(upgrade.status, 200, "{}", upgrade.json);
+    assert_eq!(upgrade.json["applied"], json!(versions()));
+    let audit = server.get("/api/audit?limit=100", VIEWER).await;
+    let results: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["result"].as_str())
+        .collect();
+    assert_eq!(results.first(), Some(&"ok"), "{audit}");
+    if backend != Backend::Sqlite {
+        // On SQLite the refusals' entries wait for the same write lock and can
+        // be lost (logged) while another process holds it.
+        assert_eq!(
+            results.iter().filter(|r| **r == "conflict").count(),
+            3,
+            "{audit}"
+        );
+    }
+    server.assert_no_secrets();
+    scratch.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_operation_at_a_time_sqlite() {
+    one_operation_at_a_time(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_operation_at_a_time_postgres() {
+    one_operation_at_a_time(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_operation_at_a_time_mysql() {
+    one_operation_at_a_time(Backend::MySql).await;
+}
+
+/// After `limit` failed attempts an address gets 429, even with a good token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_attempts_are_rate_limited() {
+    let Some(scratch) = Scratch::new(Backend::Sqlite, "admin_limit").await else {
+        return;
+    };
+    let server = start(&scratch, 3, 10).await;
+    assert_eq!(
+        server
+            .call("GET", "/api/me", Some(OPERATOR), None)
+            .await
+            .status,
+        200
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            server
+                .call("GET", "/api/status", Some(BAD), None)
+                .await
+                .status,
+            401
+        );
+    }
+    for token in [Some(BAD), Some(OPERATOR), None] {
+        let answer = server.call("GET", "/api/status", token, None).await;
+        assert_eq!(answer.status, 429, "{}", answer.json);
+        assert_eq!(error_code(&answer), "rate_limited");
+        let wait: u64 = answer.headers["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=61).contains(&wait));
+    }
+    server.assert_no_secrets();
+    scratch.cleanup().await;
+}
+
+/// Unknown paths and methods, bad bodies and queries answer the error format;
+/// the page at `/` needs no token and carries a strict CSP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_and_the_page() {
+    let Some(scratch) = Scratch::new(Backend::Sqlite, "admin_errors").await else {
+        return;
+    };
+    let server = start(&scratch, 1000, 10).await;
+    let missing = server.call("GET", "/api/nothing", Some(VIEWER), None).await;
+    assert_eq!((missing.status, error_code(&missing)), (404, "not_found"));
+    let method = server
+        .call("POST", "/api/status", Some(OPERATOR), Some(json!({})))
+        .await;
+    assert_eq!(
+        (method.status, error_code(&method)),
+        (405, "method_not_allowed")
+    );
+    let body = server
+        .post("/api/upgrade", OPERATOR, json!({ "target": 1 }))
+        .await;
+    assert_eq!((body.status, error_code(&body)), (400, "bad_request"));
+    let extra = server
+        .post("/api/upgrade", OPERATOR, json!({ "force": true }))
+        .await;
+    assert_eq!((extra.status, error_code(&extra)), (400, "bad_request"));
+    let limit = server
+        .call("GET", "/api/audit?limit=0", Some(VIEWER), None)
+        .await;
+    assert_eq!((limit.status, error_code(&limit)), (400, "bad_request"));
+    let no_op = server
+        .call("GET", "/api/operations/999", Some(VIEWER), None)
+        .await;
+    assert_eq!((no_op.status, error_code(&no_op)), (404, "not_found"));
+    assert_eq!(
+        server.get("/api/status", VIEWER).await["pending"],
+        json!(versions())
+    );
+
+    let page = reqwest::get(format!("{}/", server.base))
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let html = page.text().await.expect("html");
+    assert!(html.contains("href=\"api/status\""), "{html}");
+    server.assert_no_secrets();
+    scratch.cleanup().await;
+}
