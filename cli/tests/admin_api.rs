@@ -205,6 +205,20 @@ async fn check_roles(server: &Server) {
         assert_eq!(answer.status, 403, "POST {path} as viewer: {}", answer.json);
         assert_eq!(error_code(&answer), "forbidden");
     }
+    for token in [None, Some(BAD)] {
+        let answer = server.call("GET", "/api/operations/1", token, None).await;
+        assert_eq!(answer.status, 401, "GET /api/operations/1 with {token:?}");
+    }
+    for token in [VIEWER, OPERATOR] {
+        let answer = server
+            .call("GET", "/api/operations/1", Some(token), None)
+            .await;
+        assert_eq!(
+            answer.status, 404,
+            "no operation has run yet: {}",
+            answer.json
+        );
+    }
     assert_eq!(server.get("/api/me", VIEWER).await["role"], "viewer");
     assert_eq!(server.get("/api/me", OPERATOR).await["role"], "operator");
 }
