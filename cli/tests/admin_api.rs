@@ -2,153 +2,18 @@
 //! SQLite, PostgreSQL and MariaDB, each test with its own scratch database:
 //! every endpoint × {no token, bad token, viewer, operator}, the JSON shapes, an
 //! upgrade, backup and downgrade through the API seen in the history and the
-//! audit log, 409 while an operation runs (and while the CLI's migration lock is
-//! held), 429 after repeated failures, and no token or password in any answer.
+//! audit log, 429 after repeated failures, error answers, and no token or
+//! password in any answer. (One operation at a time: `admin_busy.rs`.)
 
+mod admin_support;
 #[allow(dead_code)]
 #[path = "../../tests/src/backend.rs"]
 mod backend;
 
-use std::net::SocketAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
+use admin_support::{BAD, OPERATOR, Server, VIEWER, error_code, start, versions};
 use backend::{Backend, Scratch};
-use db_migrate::admin::{AdminConfig, AdminState, Auth, Role, Tokens};
-use schema_diff::runner::lock::{POSTGRES_LOCK_KEY, mysql_lock_name};
-use sea_orm::sqlx;
-use sea_orm::{ConnectionTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait};
-use sea_orm_migration::MigratorTrait;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
-
-const OPERATOR: &str = "operator-secret-token-0123456789";
-const VIEWER: &str = "viewer-secret-token-0123456789";
-const BAD: &str = "not-a-configured-token-00000000";
-/// Put into PostgreSQL URLs (the test server trusts loopback, so any password works).
-const PG_PASSWORD: &str = "pg-url-password-7f3a";
-
-fn project() -> db_migrate::Project {
-    db_migrate::Project {
-        entities: entity::all_entities,
-        migrations: migration::Migrator::migrations,
-        migration_dir: "../migration/src".into(),
-        default_sqlite_path: "unused.db".into(),
-    }
-}
-
-fn versions() -> Vec<String> {
-    migration::Migrator::migrations()
-        .iter()
-        .map(|m| m.name().to_owned())
-        .collect()
-}
-
-/// One in-process server over a scratch database.
-struct Server {
-    base: String,
-    client: reqwest::Client,
-    /// Every answer's body, for the secrets check.
-    bodies: Mutex<Vec<String>>,
-    _backups: tempfile::TempDir,
-}
-
-/// One answer.
-struct Answer {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    json: Value,
-}
-
-fn url_of(scratch: &Scratch) -> String {
-    match scratch.url.strip_prefix("postgres://postgres@") {
-        Some(rest) => format!("postgres://postgres:{PG_PASSWORD}@{rest}"),
-        None => scratch.url.clone(),
-    }
-}
-
-async fn start(scratch: &Scratch, max_failed_auth: u32, lock_timeout: u64) -> Server {
-    let mut tokens = Tokens::new();
-    tokens
-        .add(OPERATOR, Role::Operator)
-        .expect("operator token");
-    tokens.add(VIEWER, Role::Viewer).expect("viewer token");
-    let backups = tempfile::tempdir().expect("backup dir");
-    let config = AdminConfig {
-        database_url: Some(url_of(scratch)),
-        max_failed_auth,
-        lock_timeout: Some(lock_timeout),
-        backup_dir: Some(backups.path().to_path_buf()),
-        ..AdminConfig::new(Auth::Tokens(tokens))
-    };
-    let state = AdminState::new(project(), config).expect("admin state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    let app = db_migrate::admin::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Server {
-        base: format!("http://{address}"),
-        client: reqwest::Client::new(),
-        bodies: Mutex::new(Vec::new()),
-        _backups: backups,
-    }
-}
-
-impl Server {
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Answer {
-        let url = format!("{}{path}", self.base);
-        let mut request = match method {
-            "GET" => self.client.get(&url),
-            _ => self.client.post(&url),
-        };
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("request");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let text = response.text().await.expect("body");
-        self.bodies.lock().unwrap().push(text.clone());
-        let json = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {text}"));
-        Answer {
-            status,
-            headers,
-            json,
-        }
-    }
-
-    async fn get(&self, path: &str, token: &str) -> Value {
-        let answer = self.call("GET", path, Some(token), None).await;
-        assert_eq!(answer.status, 200, "GET {path}: {}", answer.json);
-        answer.json
-    }
-
-    async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
-        self.call("POST", path, Some(token), Some(body)).await
-    }
-
-    /// No answer held a token or the database password.
-    fn assert_no_secrets(&self) {
-        let bodies = self.bodies.lock().unwrap();
-        assert!(!bodies.is_empty());
-        for body in bodies.iter() {
-            for secret in [OPERATOR, VIEWER, BAD, PG_PASSWORD] {
-                assert!(!body.contains(secret), "an answer shows a secret: {body}");
-            }
-        }
-    }
-}
 
 /// The read calls, open to both roles.
 const READS: [&str; 8] = [
@@ -172,10 +37,6 @@ fn operations() -> Vec<(&'static str, Value)> {
         ("/api/downgrade", json!({ "target": "base" })),
         ("/api/backup", json!({})),
     ]
-}
-
-fn error_code(answer: &Answer) -> &str {
-    answer.json["error"]["code"].as_str().unwrap_or_default()
 }
 
 /// Every call without a token and with a bad one is 401; a viewer reads but
@@ -239,14 +100,24 @@ async fn every_endpoint(backend: Backend) {
         return;
     };
     let server = start(&scratch, 1000, 10).await;
+    before_anything(&server, &scratch).await;
+    check_roles(&server).await;
+    viewer_changed_nothing(&server).await;
+    upgrade_through_the_api(&server).await;
+    backup_and_downgrade(&server, &scratch).await;
+    server.assert_no_secrets();
+    scratch.cleanup().await;
+}
+
+/// Before anything: every migration pending, the reads' shapes.
+async fn before_anything(server: &Server, scratch: &Scratch) {
+    let backend = scratch.backend;
     let all = versions();
     let backend_name = match backend {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
         Backend::MySql => "mysql",
     };
-
-    // Before anything: every migration pending.
     let status = server.get("/api/status", VIEWER).await;
     assert_eq!(status["backend"], backend_name);
     assert_eq!(status["pending"], json!(all));
@@ -277,9 +148,11 @@ async fn every_endpoint(backend: Backend) {
         drift["summary"].as_array().unwrap().len(),
         drift["changes"].as_array().unwrap().len()
     );
+}
 
-    check_roles(&server).await;
-    // The viewer changed nothing, and its attempts are in the audit log.
+/// The viewer changed nothing, and its attempts are in the audit log.
+async fn viewer_changed_nothing(server: &Server) {
+    let all = versions();
     assert_eq!(
         server.get("/api/status", OPERATOR).await["pending"],
         json!(all)
@@ -299,8 +172,11 @@ async fn every_endpoint(backend: Backend) {
                 .unwrap()
                 .starts_with("viewer-1 (sha256:")
     }));
+}
 
-    // Upgrade: preview, then the real thing.
+/// Upgrade: preview, then the real thing, seen in status, history, audit and drift.
+async fn upgrade_through_the_api(server: &Server) {
+    let all = versions();
     let preview = server
         .post("/api/upgrade/preview", OPERATOR, json!({}))
         .await;
@@ -346,8 +222,11 @@ async fn every_endpoint(backend: Backend) {
     let drift = server.get("/api/drift", VIEWER).await;
     assert_eq!(drift["equal"], true, "{drift}");
     assert_eq!(server.get("/api/health", VIEWER).await["status"], "ok");
+}
 
-    // A row, a backup of it, and a rollback that would lose it.
+/// A row, a backup of it, and a rollback that would lose it.
+async fn backup_and_downgrade(server: &Server, scratch: &Scratch) {
+    let all = versions();
     insert_user(&scratch).await;
     let preview = server
         .post("/api/backup/preview", OPERATOR, json!({}))
@@ -434,9 +313,6 @@ async fn every_endpoint(backend: Backend) {
             .iter()
             .all(|r| r["state"] == "pending" && r["applied_by"].is_null())
     );
-
-    server.assert_no_secrets();
-    scratch.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -452,142 +328,6 @@ async fn every_endpoint_and_role_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_endpoint_and_role_mysql() {
     every_endpoint(Backend::MySql).await;
-}
-
-/// The migration lock held as a CLI run holds it.
-enum Holder {
-    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
-    MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
-    Sqlite(sea_orm::DatabaseTransaction),
-}
-
-async fn hold_lock(scratch: &Scratch) -> Holder {
-    match scratch.backend {
-        Backend::Postgres => {
-            let mut conn = scratch
-                .db
-                .get_postgres_connection_pool()
-                .acquire()
-                .await
-                .expect("connection");
-            sqlx::query("SELECT pg_advisory_lock($1)")
-                .bind(POSTGRES_LOCK_KEY)
-                .execute(&mut *conn)
-                .await
-                .expect("lock");
-            Holder::Postgres(conn)
-        }
-        Backend::MySql => {
-            let mut conn = scratch
-                .db
-                .get_mysql_connection_pool()
-                .acquire()
-                .await
-                .expect("connection");
-            let database: String = sqlx::query_scalar("SELECT DATABASE()")
-                .fetch_one(&mut *conn)
-                .await
-                .expect("database");
-            let got: i64 = sqlx::query_scalar("SELECT CAST(GET_LOCK(?, 0) AS SIGNED)")
-                .bind(mysql_lock_name(&database))
-                .fetch_one(&mut *conn)
-                .await
-                .expect("lock");
-            assert_eq!(got, 1);
-            Holder::MySql(conn)
-        }
-        Backend::Sqlite => Holder::Sqlite(
-            scratch
-                .db
-                .begin_with_options(TransactionOptions {
-                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                    ..Default::default()
-                })
-                .await
-                .expect("BEGIN IMMEDIATE"),
-        ),
-    }
-}
-
-async fn release(holder: Holder) {
-    match holder {
-        Holder::Postgres(conn) => conn.close().await.expect("close"),
-        Holder::MySql(conn) => conn.close().await.expect("close"),
-        Holder::Sqlite(txn) => txn.rollback().await.expect("rollback"),
-    }
-}
-
-/// While an API upgrade waits for the migration lock a CLI run holds, a second
-/// operation gets 409 `operation_in_progress`; the waiting one ends with
-/// `migration_locked`; once the lock is free an upgrade runs.
-async fn one_operation_at_a_time(backend: Backend) {
-    let Some(scratch) = Scratch::new(backend, "admin_busy").await else {
-        return;
-    };
-    let server = start(&scratch, 1000, 3).await;
-    let holder = hold_lock(&scratch).await;
-    let started = server
-        .post("/api/upgrade", OPERATOR, json!({ "wait": false }))
-        .await;
-    assert_eq!(started.status, 202, "{}", started.json);
-    let id = started.json["operation_id"].as_str().unwrap().to_owned();
-    let status = server.get("/api/status", VIEWER).await;
-    assert_eq!(status["operation"]["id"], json!(id), "{status}");
-    assert_eq!(status["operation"]["kind"], "upgrade");
-    for (path, body) in [("/api/upgrade", json!({})), ("/api/backup", json!({}))] {
-        let second = server.post(path, OPERATOR, body).await;
-        assert_eq!(second.status, 409, "{path}: {}", second.json);
-        assert_eq!(error_code(&second), "operation_in_progress");
-    }
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let operation = loop {
-        let operation = server.get(&format!("/api/operations/{id}"), VIEWER).await;
-        if operation["state"] != "running" {
-            break operation;
-        }
-        assert!(Instant::now() < deadline, "still running: {operation}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    assert_eq!(operation["state"], "failed", "{operation}");
-    assert_eq!(operation["error"]["code"], "migration_locked");
-    release(holder).await;
-    let upgrade = server.post("/api/upgrade", OPERATOR, json!({})).await;
-    assert_eq!(upgrade.status, 200, "{}", upgrade.json);
-    assert_eq!(upgrade.json["applied"], json!(versions()));
-    let audit = server.get("/api/audit?limit=100", VIEWER).await;
-    let results: Vec<&str> = audit["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["result"].as_str())
-        .collect();
-    assert_eq!(results.first(), Some(&"ok"), "{audit}");
-    if backend != Backend::Sqlite {
-        // On SQLite the refusals' entries wait for the same write lock and can
-        // be lost (logged) while another process holds it.
-        assert_eq!(
-            results.iter().filter(|r| **r == "conflict").count(),
-            3,
-            "{audit}"
-        );
-    }
-    server.assert_no_secrets();
-    scratch.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_operation_at_a_time_sqlite() {
-    one_operation_at_a_time(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_operation_at_a_time_postgres() {
-    one_operation_at_a_time(Backend::Postgres).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_operation_at_a_time_mysql() {
-    one_operation_at_a_time(Backend::MySql).await;
 }
 
 /// After `limit` failed attempts an address gets 429, even with a good token.

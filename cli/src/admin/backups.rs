@@ -9,8 +9,8 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::error::ApiError;
+use super::operations::{OperationBody, parse_body, require_operator, run_operation};
 use super::reads::{JsonResult, answer};
-use super::writes::{OperationBody, parse_body, require_operator, run_operation};
 use super::{AdminState, Caller, Role};
 use crate::ops::manifest::{Manifest, count_rows};
 use crate::ops::target::Target;

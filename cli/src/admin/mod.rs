@@ -48,10 +48,11 @@ mod audit;
 mod auth;
 mod backups;
 mod error;
+mod migrations;
+mod operations;
 mod page;
 mod reads;
 mod registry;
-mod writes;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -249,12 +250,12 @@ pub fn router(state: AdminState) -> Router {
         .route("/health", get(reads::health))
         .route("/backups", get(backups::list))
         .route("/audit", get(reads::audit))
-        .route("/operations/{id}", get(writes::operation))
-        .route("/upgrade/preview", post(writes::upgrade_preview))
-        .route("/downgrade/preview", post(writes::downgrade_preview))
+        .route("/operations/{id}", get(operations::operation))
+        .route("/upgrade/preview", post(migrations::upgrade_preview))
+        .route("/downgrade/preview", post(migrations::downgrade_preview))
         .route("/backup/preview", post(backups::preview))
-        .route("/upgrade", post(writes::upgrade))
-        .route("/downgrade", post(writes::downgrade))
+        .route("/upgrade", post(migrations::upgrade))
+        .route("/downgrade", post(migrations::downgrade))
         .route("/backup", post(backups::create))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
