@@ -227,7 +227,7 @@ async fn upgrade_through_the_api(server: &Server) {
 /// A row, a backup of it, and a rollback that would lose it.
 async fn backup_and_downgrade(server: &Server, scratch: &Scratch) {
     let all = versions();
-    insert_user(&scratch).await;
+    insert_user(scratch).await;
     let preview = server
         .post("/api/backup/preview", OPERATOR, json!({}))
         .await;
