@@ -10,8 +10,9 @@ mod admin_support;
 #[path = "../../tests/src/backend.rs"]
 mod backend;
 
-use admin_support::{BAD, OPERATOR, Server, VIEWER, error_code, start, versions};
+use admin_support::{BAD, OPERATOR, Server, VIEWER, error_code, project, start, versions};
 use backend::{Backend, Scratch};
+use db_migrate::admin::{AdminConfig, AdminState, Auth, Caller, Role};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
@@ -420,7 +421,115 @@ async fn errors_and_the_page() {
     );
     assert_eq!(page.headers()["cache-control"], "no-store");
     let html = page.text().await.expect("html");
-    assert!(html.contains("href=\"api/status\""), "{html}");
+    assert!(html.contains("href=\"/api/status\""), "{html}");
     server.assert_no_secrets();
+    scratch.cleanup().await;
+}
+
+/// The application's own authentication, as docs/admin.md shows it: a header
+/// its login proxy sets names the user; `x-app-role: operator` makes an operator.
+async fn app_auth(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let caller = {
+        let header = |name: &str| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        header("x-app-user").map(|user| Caller {
+            actor: user,
+            role: match header("x-app-role").as_deref() {
+                Some("operator") => Role::Operator,
+                _ => Role::Viewer,
+            },
+        })
+    };
+    if let Some(caller) = caller {
+        request.extensions_mut().insert(caller);
+    }
+    next.run(request).await
+}
+
+/// The router nested under an application's path, behind the application's
+/// own authentication (`Auth::Application`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_router_mounts_under_an_application_path() {
+    let Some(scratch) = Scratch::new(Backend::Sqlite, "admin_mount").await else {
+        return;
+    };
+    let config = AdminConfig {
+        database_url: Some(scratch.url.clone()),
+        ..AdminConfig::new(Auth::Application)
+    };
+    let state = AdminState::new(project(), config).expect("admin state");
+    let app: axum::Router = axum::Router::new()
+        .nest("/ops/migrations", db_migrate::admin::router(state))
+        .layer(axum::middleware::from_fn(app_auth));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!(
+        "http://{}/ops/migrations",
+        listener.local_addr().expect("address")
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let client = reqwest::Client::new();
+    let get = |user: Option<&'static str>| {
+        let mut request = client.get(format!("{base}/api/status"));
+        if let Some(user) = user {
+            request = request.header("x-app-user", user);
+        }
+        request.send()
+    };
+    assert_eq!(get(None).await.expect("status").status(), 401);
+    let status: Value = get(Some("alice"))
+        .await
+        .expect("status")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(status["pending"], json!(versions()));
+    let upgrade = |role: &'static str| {
+        client
+            .post(format!("{base}/api/upgrade"))
+            .header("x-app-user", "alice")
+            .header("x-app-role", role)
+            .send()
+    };
+    assert_eq!(upgrade("viewer").await.expect("upgrade").status(), 403);
+    let applied: Value = upgrade("operator")
+        .await
+        .expect("upgrade")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(applied["applied"], json!(versions()), "{applied}");
+    let audit: Value = client
+        .get(format!("{base}/api/audit"))
+        .header("x-app-user", "bob")
+        .send()
+        .await
+        .expect("audit")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(audit["entries"][0]["actor"], "alice");
+    assert_eq!(audit["entries"][0]["result"], "ok");
+    let page = client
+        .get(&base)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains("href=\"/ops/migrations/api/status\""),
+        "{page}"
+    );
     scratch.cleanup().await;
 }

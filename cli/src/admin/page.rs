@@ -1,7 +1,8 @@
 //! The dashboard page (a placeholder for now), the headers every answer carries,
 //! and the answers for unknown paths and methods.
 
-use axum::extract::Request;
+use axum::extract::rejection::NestedPathRejection;
+use axum::extract::{NestedPath, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
@@ -19,15 +20,32 @@ const INDEX: &str = r#"<!doctype html>
 <body>
 <h1>db-migrate admin</h1>
 <p>The db-migrate dashboard is served here. Its JSON API is under
-<a href="api/status">api/status</a> (a bearer token is needed:
+<a href="{base}/api/status">{base}/api/status</a> (a bearer token is needed:
 <code>Authorization: Bearer TOKEN</code>).</p>
 </body>
 </html>
 "#;
 
-/// `GET /`.
-pub async fn index() -> Html<&'static str> {
-    Html(INDEX)
+/// `GET /`, with links under the path the router is mounted at.
+pub async fn index(nested: Result<NestedPath, NestedPathRejection>) -> Html<String> {
+    let base = nested
+        .map(|n| n.as_str().trim_end_matches('/').to_owned())
+        .unwrap_or_default();
+    Html(INDEX.replace("{base}", &html_escaped(&base)))
+}
+
+/// `text` safe inside HTML text and attribute values.
+fn html_escaped(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_owned(),
+            '<' => "&lt;".to_owned(),
+            '>' => "&gt;".to_owned(),
+            '"' => "&quot;".to_owned(),
+            '\'' => "&#39;".to_owned(),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 /// Any other path.
