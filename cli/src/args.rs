@@ -273,6 +273,29 @@ pub enum Command {
     /// Print the man page (roff): `db-migrate man > db-migrate.1 && man ./db-migrate.1`.
     #[command(alias = "man-page")]
     Man,
+    /// Serve the admin API (JSON under /api) for dashboards and scripts, on
+    /// 127.0.0.1:8790 by default; bearer tokens from DB_MIGRATE_OPERATOR_TOKEN and
+    /// DB_MIGRATE_VIEWER_TOKEN (comma-separated). See docs/admin.md.
+    #[command(after_help = crate::examples::SERVE)]
+    Serve(ServeArgs),
+}
+
+/// `db-migrate serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address and port to listen on. Anything but a loopback address needs
+    /// --allow-remote.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8790")]
+    pub bind: std::net::SocketAddr,
+    /// Allow a --bind address other than loopback (127.0.0.1, ::1): put TLS in
+    /// front of it (a reverse proxy), since tokens travel in every request.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Failed token attempts per client address and minute before it gets 429.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_failed_auth: u32,
+    #[command(flatten)]
+    pub lock: LockFlags,
 }
 
 /// `db-migrate backup`.

@@ -76,3 +76,10 @@ Examples:
   db-migrate init --name migrate          the binary crate's folder and name
   db-migrate init --force                 rewrite the files an earlier init wrote
   cargo run -p db-migrate -- status       then use the workspace's own binary";
+
+/// `db-migrate serve --help`.
+pub const SERVE: &str = "\
+Examples:
+  DB_MIGRATE_OPERATOR_TOKEN=$(openssl rand -hex 32) db-migrate serve
+  DB_MIGRATE_VIEWER_TOKEN=t1,t2 db-migrate serve --bind 127.0.0.1:9000
+  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8790/api/status";

@@ -17,6 +17,7 @@
 
 #[macro_use]
 mod output;
+pub mod admin;
 mod args;
 mod commands;
 mod config;

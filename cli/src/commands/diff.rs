@@ -25,7 +25,6 @@ pub async fn run(
     from: Option<&str>,
     to: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    let options = ctx.settings.diff_options();
     let exclusions = ctx.settings.exclusions();
     let from_url = match from {
         Some(url) => crate::config::flag_url(url),
@@ -43,14 +42,12 @@ pub async fn run(
         None => (super::auto::desired_schema(ctx)?, "entities".to_owned()),
     };
 
-    let changes = schema_diff::diff(&actual, &desired, dialect, &options);
+    let Comparison {
+        changes,
+        summary,
+        hazards,
+    } = compare(ctx, &actual, &desired, dialect);
     let shown = schema_diff::change::as_run_on(&changes, dialect);
-    let summary: Vec<String> = shown.iter().map(|c| c.describe()).collect();
-    let lint_options = schema_diff::lint::LintOptions {
-        dialect: Some(dialect),
-        backends: ctx.settings.backends.value,
-    };
-    let hazards = schema_diff::lint::lint_with(&changes, &actual, &lint_options);
     let desired_norm = dialect.normalize_schema(&desired);
     let actual_norm = align_names(dialect.normalize_schema(&actual), &desired_norm);
     let old = render_schema(&actual_norm, dialect);
@@ -106,8 +103,40 @@ pub async fn run(
     })
 }
 
+/// What `diff --json` (and the admin API's drift) says of two schemas.
+pub struct Comparison {
+    /// From the first schema to the second.
+    pub changes: Vec<schema_diff::Change>,
+    /// One line per change, as run on the dialect.
+    pub summary: Vec<String>,
+    pub hazards: Vec<schema_diff::lint::Hazard>,
+}
+
+/// The changes from `actual` to `desired` on `dialect`, described and linted with
+/// the configured options.
+pub fn compare(
+    ctx: &Context<'_>,
+    actual: &Schema,
+    desired: &Schema,
+    dialect: Dialect,
+) -> Comparison {
+    let changes = schema_diff::diff(actual, desired, dialect, &ctx.settings.diff_options());
+    let shown = schema_diff::change::as_run_on(&changes, dialect);
+    let summary: Vec<String> = shown.iter().map(|c| c.describe()).collect();
+    let lint_options = schema_diff::lint::LintOptions {
+        dialect: Some(dialect),
+        backends: ctx.settings.backends.value,
+    };
+    let hazards = schema_diff::lint::lint_with(&changes, actual, &lint_options);
+    Comparison {
+        changes,
+        summary,
+        hazards,
+    }
+}
+
 /// The schema of the database at `url`, and its dialect.
-async fn read_database(url: &str) -> anyhow::Result<(Schema, Dialect)> {
+pub async fn read_database(url: &str) -> anyhow::Result<(Schema, Dialect)> {
     let db = crate::connect::connect(url).await?;
     let dialect = Dialect::of(db.get_database_backend()).context("unsupported database backend")?;
     let schema = schema_diff::introspect::introspect(&db)

@@ -1,16 +1,16 @@
 //! The commands.
 
-mod auto;
-mod backup;
+pub(crate) mod auto;
+pub(crate) mod backup;
 pub(crate) mod check;
 mod config;
 pub(crate) mod data_loss;
-mod diff;
-mod down_hazards;
-mod dry_run;
+pub(crate) mod diff;
+pub(crate) mod down_hazards;
+pub(crate) mod dry_run;
 mod entities;
 mod generate;
-mod health;
+pub(crate) mod health;
 mod history;
 mod init;
 mod man;
@@ -19,6 +19,7 @@ mod pull;
 mod repair;
 mod restore;
 pub(crate) mod scratch;
+mod serve;
 mod shell;
 mod sql;
 mod start;
@@ -38,7 +39,7 @@ use crate::settings::{CommandFlags, Origin, Settings};
 pub struct Context<'a> {
     pub project: &'a Project,
     pub global: &'a Global,
-    pub settings: Settings,
+    pub settings: &'a Settings,
     pub url: String,
     /// Where the URL came from (`None`: it could not be resolved).
     pub url_source: Option<Origin>,
@@ -129,7 +130,7 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = Context {
         project,
         global: &cli.global,
-        settings,
+        settings: &settings,
         url,
         url_source,
     };
@@ -166,6 +167,7 @@ fn command_flags(command: &Command) -> CommandFlags<'_> {
         | Command::Resolve { lock, .. }
         | Command::Stamp { lock, .. } => flags.lock_timeout = lock.lock_timeout,
         Command::Start(args) => flags.lock_timeout = args.lock.lock_timeout,
+        Command::Serve(args) => flags.lock_timeout = args.lock.lock_timeout,
         _ => {}
     }
     flags
@@ -232,6 +234,7 @@ async fn dispatch(ctx: &Context<'_>, command: &Command) -> anyhow::Result<ExitCo
         Command::Init { .. } => bail_init(),
         Command::Completions { shell } => shell::completions(*shell),
         Command::Man => man::run(),
+        Command::Serve(args) => serve::run(ctx, args).await,
     }
 }
 
