@@ -209,6 +209,11 @@ fn hazard_list(hazards: &[ReportHazard]) -> Markup {
 fn column_table(columns: &[ColumnRow]) -> Markup {
     html! {
         table.sr-grid.sr-columns {
+            colgroup {
+                col.sr-col-m; col.sr-col-name;
+                col.sr-col-type; col.sr-col-null; col.sr-col-default;
+                col.sr-col-type; col.sr-col-null; col.sr-col-default;
+            }
             thead {
                 tr.sr-sides-head {
                     th.sr-m {} th {}
@@ -266,6 +271,7 @@ fn item_table(title: &str, rows: &[ItemRow]) -> Markup {
     html! {
         h3 { (title) }
         table.sr-grid.sr-items {
+            colgroup { col.sr-col-m; col.sr-col-item; col.sr-col-def; col.sr-col-def; }
             thead { tr { th.sr-m {} th { "Name" } th.sr-db { "Database" } th.sr-want { "Wanted" } } }
             tbody {
                 @for row in rows {
