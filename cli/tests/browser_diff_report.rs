@@ -34,7 +34,13 @@ fn the_report_shows_coloured_rows_and_counts_in_chromium() {
     let file = sandbox.path().join("diff-report.html");
     // A URL relative to the sandbox, as a project would configure it.
     let run = sandbox.run_raw(
-        &["-u", "sqlite://app.db", "diff", "--html", "diff-report.html"],
+        &[
+            "-u",
+            "sqlite://app.db",
+            "diff",
+            "--html",
+            "diff-report.html",
+        ],
         &[],
     );
     assert_eq!(run.code, Some(2), "{run:#?}");
@@ -50,9 +56,14 @@ fn the_report_shows_coloured_rows_and_counts_in_chromium() {
         let url = format!("file://{}", file.display());
         browser.goto(&url).await.expect("open the report");
 
-        let title = browser.execute("return document.title;").await.expect("title");
+        let title = browser
+            .execute("return document.title;")
+            .await
+            .expect("title");
         assert!(
-            title.as_str().is_some_and(|t| t.starts_with("Schema diff: ")),
+            title
+                .as_str()
+                .is_some_and(|t| t.starts_with("Schema diff: ")),
             "{title}"
         );
         // Summary counts as shown.
@@ -73,7 +84,10 @@ fn the_report_shows_coloured_rows_and_counts_in_chromium() {
         // Coloured rows: green added, red removed, amber changed, all visible.
         for (selector, channel) in [
             ("tr[data-column=\"bio\"][data-status=\"added\"] td", 'g'),
-            ("tr[data-column=\"legacy_slug\"][data-status=\"removed\"] td", 'r'),
+            (
+                "tr[data-column=\"legacy_slug\"][data-status=\"removed\"] td",
+                'r',
+            ),
             ("tr[data-column=\"name\"][data-status=\"changed\"] td", 'y'),
             ("section[data-table=\"audit_trail\"] tbody tr td", 'r'),
         ] {
@@ -113,9 +127,16 @@ fn the_report_shows_coloured_rows_and_counts_in_chromium() {
                 .contains("documents")
         );
 
-        let png = browser.screenshot_page(WIDTH, 2400).await.expect("screenshot");
+        let png = browser
+            .screenshot_page(WIDTH, 2400)
+            .await
+            .expect("screenshot");
         assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
-        assert!(png.len() > 20_000, "a page, not a blank: {} bytes", png.len());
+        assert!(
+            png.len() > 20_000,
+            "a page, not a blank: {} bytes",
+            png.len()
+        );
         if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
             let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("../docs/images/diff-report.png");

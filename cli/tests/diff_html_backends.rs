@@ -109,7 +109,14 @@ fn two_databases_compare_into_a_report() {
             let run = diff(
                 &sandbox,
                 "sqlite::memory:",
-                &["--from", other.url.as_str(), "--to", at_head, "--html", file_arg],
+                &[
+                    "--from",
+                    other.url.as_str(),
+                    "--to",
+                    at_head,
+                    "--html",
+                    file_arg,
+                ],
             );
             assert_eq!(run.code, Some(2), "{run:#?}");
             let html = read(&file);
@@ -149,7 +156,8 @@ fn a_path_that_is_not_a_regular_file_is_refused() {
     let run = sandbox.run(&["diff", "--html", missing.to_str().expect("utf-8")]);
     assert_eq!(run.code, Some(1), "{run:#?}");
     assert!(
-        run.stderr.contains("error: cannot write the HTML report to"),
+        run.stderr
+            .contains("error: cannot write the HTML report to"),
         "{run:#?}"
     );
 }

@@ -115,7 +115,10 @@ impl Browser {
         browser.wait_for_driver(port)?;
 
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| (*f).to_owned()).collect();
-        args.push(format!("--user-data-dir={}", browser._profile.path().display()));
+        args.push(format!(
+            "--user-data-dir={}",
+            browser._profile.path().display()
+        ));
         args.push(format!("--window-size={width},{height}"));
         args.push("--hide-scrollbars".to_owned());
         let capabilities = json!({

@@ -13,7 +13,9 @@ pub fn write_report(path: &Path, html: &str) -> anyhow::Result<()> {
     let shown = schema_diff::display::visible(&path.display().to_string()).into_owned();
     match std::fs::symlink_metadata(path) {
         Ok(meta) if !meta.file_type().is_file() => {
-            bail!("refusing to write the HTML report to {shown}: it exists and is not a regular file")
+            bail!(
+                "refusing to write the HTML report to {shown}: it exists and is not a regular file"
+            )
         }
         Ok(_) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -74,10 +76,7 @@ mod tests {
     fn refuses_what_is_not_a_regular_file() {
         let dir = tempfile::tempdir().expect("temp dir");
         let err = write_report(dir.path(), "x").expect_err("a folder");
-        assert!(
-            err.to_string().contains("is not a regular file"),
-            "{err:#}"
-        );
+        assert!(err.to_string().contains("is not a regular file"), "{err:#}");
         #[cfg(unix)]
         {
             let target = dir.path().join("target.txt");
@@ -90,6 +89,9 @@ mod tests {
         }
         let missing = dir.path().join("no/such/folder/report.html");
         let err = write_report(&missing, "x").expect_err("no folder");
-        assert!(err.to_string().contains("cannot write the HTML report"), "{err:#}");
+        assert!(
+            err.to_string().contains("cannot write the HTML report"),
+            "{err:#}"
+        );
     }
 }

@@ -108,7 +108,10 @@ fn table_report(
     changes: &[&Change],
     hazards: &[Hazard],
 ) -> TableReport {
-    let name = wanted.or(current).map(|t| t.name.clone()).unwrap_or_default();
+    let name = wanted
+        .or(current)
+        .map(|t| t.name.clone())
+        .unwrap_or_default();
     let renamed_from = match (current, wanted) {
         (Some(c), Some(w)) if c.name != w.name => Some(c.name.clone()),
         _ => None,
@@ -160,7 +163,11 @@ fn column_side(column: &Column) -> ColumnSide {
         extra.push("auto increment".to_owned());
     }
     if let Some(generated) = &column.generated {
-        let kind = if generated.stored { "stored" } else { "virtual" };
+        let kind = if generated.stored {
+            "stored"
+        } else {
+            "virtual"
+        };
         extra.push(format!("generated ({}) {kind}", generated.expr));
     }
     if let Some(comment) = &column.comment {
@@ -270,7 +277,11 @@ fn index_rows(
     let none = Vec::new();
     let before = current.map_or(&none, |t| &t.indexes);
     let after = wanted.map_or(&none, |t| &t.indexes);
-    let mut names: Vec<&str> = after.iter().chain(before).map(|i| i.name.as_str()).collect();
+    let mut names: Vec<&str> = after
+        .iter()
+        .chain(before)
+        .map(|i| i.name.as_str())
+        .collect();
     names.sort_unstable();
     names.dedup();
     for name in names {

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::ir::{Column, ColumnType, DefaultValue, ForeignKey, Index, Table};
-use crate::{DiffOptions, Dialect, Schema};
+use crate::{Dialect, DiffOptions, Schema};
 
 fn table(name: &str, columns: Vec<Column>) -> Table {
     Table {
@@ -122,7 +122,12 @@ fn tables_get_their_status_from_the_change_list() {
     );
     let s = report.summary;
     assert_eq!(
-        (s.tables_added, s.tables_removed, s.tables_changed, s.tables_same),
+        (
+            s.tables_added,
+            s.tables_removed,
+            s.tables_changed,
+            s.tables_same
+        ),
         (1, 1, 1, 1)
     );
     assert_eq!(
@@ -182,7 +187,10 @@ fn a_changed_table_lines_its_columns_up_side_by_side() {
         .collect();
     assert_eq!(
         indexes,
-        [("PRIMARY KEY", Status::Same), ("idx_users_name", Status::Removed)]
+        [
+            ("PRIMARY KEY", Status::Same),
+            ("idx_users_name", Status::Removed)
+        ]
     );
     assert_eq!(users.foreign_keys.len(), 1);
     assert_eq!(users.foreign_keys[0].status, Status::Added);
@@ -214,7 +222,10 @@ fn equal_schemas_make_a_report_with_nothing_to_do() {
 #[test]
 fn a_renamed_column_is_one_changed_row() {
     let actual = Schema {
-        tables: vec![table("users", vec![id(), nullable("about", ColumnType::Text)])],
+        tables: vec![table(
+            "users",
+            vec![id(), nullable("about", ColumnType::Text)],
+        )],
         enums: vec![],
     };
     let mut bio = nullable("bio", ColumnType::Text);
@@ -237,7 +248,10 @@ fn the_report_round_trips_through_json() {
     let report = report_of(&actual, &desired);
     let json = serde_json::to_value(&report).expect("serializes");
     assert_eq!(json["tables"][0]["status"], "removed");
-    assert_eq!(json["tables"][3]["columns"][1]["entity"]["type"], "varchar(255)");
+    assert_eq!(
+        json["tables"][3]["columns"][1]["entity"]["type"],
+        "varchar(255)"
+    );
     let back: SchemaReport = serde_json::from_value(json).expect("deserializes");
     assert_eq!(back, report);
 }
@@ -250,7 +264,9 @@ fn names_and_values_are_escaped_in_the_html() {
         hostile,
         vec![id(), nullable("say \"hi\" & <b>bye</b>", ColumnType::Text)],
     );
-    evil.columns[1].default = Some(DefaultValue::String("</td><img src=x onerror=alert(2)>".into()));
+    evil.columns[1].default = Some(DefaultValue::String(
+        "</td><img src=x onerror=alert(2)>".into(),
+    ));
     evil.columns[1].comment = Some("line\u{202e}break\n".into());
     let desired = Schema {
         tables: vec![evil],
@@ -290,7 +306,9 @@ fn the_document_is_self_contained() {
     assert!(html.contains("<style>"), "inline styles");
     assert!(html.contains("prefers-color-scheme: dark"), "dark mode");
     assert!(html.contains("@media print"), "print styles");
-    for external in ["<script", "<link", "src=", "url(", "@import", "http://", "https://"] {
+    for external in [
+        "<script", "<link", "src=", "url(", "@import", "http://", "https://",
+    ] {
         assert!(!html.contains(external), "{external} in {html}");
     }
 }
