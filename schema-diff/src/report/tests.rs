@@ -216,6 +216,11 @@ fn equal_schemas_make_a_report_with_nothing_to_do() {
     assert_eq!(report.summary.tables_same, 3);
     let html = render_html(&report);
     assert!(html.contains("data-verdict=\"equal\""), "{html}");
+    // Empty counts are drawn muted, not in their status colour.
+    assert!(
+        html.contains("class=\"sr-card sr-zero\" data-summary=\"tables-added\""),
+        "{html}"
+    );
     assert!(!html.contains("data-status=\"changed\""), "{html}");
 }
 
