@@ -1,6 +1,7 @@
 //! The `diff --html` report in a real browser (headless Chromium): the coloured
-//! rows and the summary are what a reader sees. With `UPDATE_SCREENSHOTS=1` the
-//! page is saved as `docs/images/diff-report.png` for the documentation.
+//! rows and the summary are what a reader sees, in light and dark mode. With
+//! `UPDATE_SCREENSHOTS=1` the page is saved as `docs/images/diff-report.png` for
+//! the documentation.
 
 mod support;
 
@@ -142,6 +143,28 @@ fn the_report_shows_coloured_rows_and_counts_in_chromium() {
                 .join("../docs/images/diff-report.png");
             std::fs::write(&target, &png).expect("write the screenshot");
             eprintln!("wrote {}", target.display());
+        }
+
+        // Dark mode: the page follows prefers-color-scheme, rows keep their colours.
+        browser
+            .emulate_colour_scheme(true)
+            .await
+            .expect("dark mode");
+        let page = browser
+            .css(".schema-report", "background-color")
+            .await
+            .expect("colour");
+        assert!(colour_is(&page, 'd'), "dark page background: {page}");
+        for (selector, channel) in [
+            ("tr[data-column=\"bio\"] td", 'g'),
+            ("tr[data-column=\"legacy_slug\"] td", 'r'),
+            ("tr[data-column=\"name\"][data-status=\"changed\"] td", 'y'),
+        ] {
+            let colour = browser
+                .css(selector, "background-color")
+                .await
+                .expect("colour");
+            assert!(colour_is(&colour, channel), "dark {selector}: {colour}");
         }
         browser.close().await.expect("close");
     });

@@ -245,6 +245,28 @@ impl Browser {
             .context("cannot take a screenshot")
     }
 
+    /// Runs the Chrome DevTools Protocol command `method` with `params` (through
+    /// chromedriver's `goog/cdp/execute`), e.g. to emulate a media feature.
+    pub async fn devtools(&self, method: &str, params: Value) -> anyhow::Result<Value> {
+        self.client()
+            .issue_cmd(DevTools {
+                body: json!({ "cmd": method, "params": params }),
+            })
+            .await
+            .with_context(|| format!("DevTools command {method} failed"))
+    }
+
+    /// Makes the page see `prefers-color-scheme: dark` (or light) from now on.
+    pub async fn emulate_colour_scheme(&self, dark: bool) -> anyhow::Result<()> {
+        let value = if dark { "dark" } else { "light" };
+        self.devtools(
+            "Emulation.setEmulatedMedia",
+            json!({ "features": [{ "name": "prefers-color-scheme", "value": value }] }),
+        )
+        .await
+        .map(drop)
+    }
+
     /// Ends the session (closing Chromium), then stops chromedriver.
     pub async fn close(mut self) -> anyhow::Result<()> {
         if let Some(client) = self.client.take() {
@@ -270,8 +292,32 @@ impl Drop for Browser {
     }
 }
 
+/// chromedriver's DevTools pass-through: `POST /session/{id}/goog/cdp/execute`.
+#[derive(Debug)]
+struct DevTools {
+    body: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.body.to_string()))
+    }
+}
+
 /// Whether `rgb` (a computed CSS colour, `rgb(r, g, b)` or `rgba(r, g, b, a)`) is
-/// mostly `channel`: `'r'`, `'g'`, or `'y'` for amber (red and green over blue).
+/// mostly `channel`: `'r'`, `'g'`, `'y'` for amber (red and green over blue), or
+/// `'d'` for dark (a background of a dark colour scheme).
 pub fn colour_is(rgb: &str, channel: char) -> bool {
     let numbers: Vec<f64> = rgb
         .trim_start_matches("rgba(")
@@ -284,6 +330,7 @@ pub fn colour_is(rgb: &str, channel: char) -> bool {
         return false;
     };
     match channel {
+        'd' => r + g + b < 3.0 * 60.0,
         'r' => r > g + 10.0 && r > b + 10.0,
         'g' => g > r + 10.0 && g > b + 10.0,
         'y' => r > b + 40.0 && g > b + 40.0,
@@ -303,5 +350,7 @@ mod tests {
         assert!(!colour_is("rgb(255, 255, 255)", 'g'));
         assert!(!colour_is("rgb(255, 255, 255)", 'y'));
         assert!(!colour_is("transparent", 'r'));
+        assert!(colour_is("rgb(13, 17, 23)", 'd'));
+        assert!(!colour_is("rgb(255, 255, 255)", 'd'));
     }
 }

@@ -183,11 +183,7 @@ fn status_word(status: Status) -> &'static str {
 }
 
 fn card(key: &str, status: Status, count: usize, label: &str) -> Markup {
-    let tone = if count == 0 {
-        "zero"
-    } else {
-        status.as_str()
-    };
+    let tone = if count == 0 { "zero" } else { status.as_str() };
     html! {
         div.sr-card.(format!("sr-{tone}")) data-summary=(key) {
             span.sr-count { (count) }
