@@ -73,7 +73,7 @@ pub async fn run(
             changes: &changes,
             hazards: &hazards,
         });
-        super::diff_html::write_report(path, &schema_diff::report::render_html(&report))?;
+        super::diff_html::write_report(path, &report)?;
     }
 
     if ctx.global.json {

@@ -4,12 +4,22 @@ use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
+use schema_diff::report::SchemaReport;
+
+/// Writes `report` as a self-contained HTML page to `path`, with every credential
+/// the CLI knows of (and every URL password) hidden, as in all its output.
+pub fn write_report(path: &Path, report: &SchemaReport) -> anyhow::Result<()> {
+    let value = serde_json::to_value(report).context("cannot prepare the HTML report")?;
+    let redacted: SchemaReport = serde_json::from_value(crate::redact::redact_json(&value))
+        .context("cannot prepare the HTML report")?;
+    write_atomically(path, &schema_diff::report::render_html(&redacted))
+}
 
 /// Writes `html` to `path` atomically: a fresh temp file in the same folder, flushed
 /// to disk, then renamed over `path`, so that a reader (a CI artifact upload, a
 /// browser) sees the old report or the new one, never a part. Refuses a `path` that
 /// exists and is not a regular file (a folder, a symlink, a device or a pipe).
-pub fn write_report(path: &Path, html: &str) -> anyhow::Result<()> {
+fn write_atomically(path: &Path, html: &str) -> anyhow::Result<()> {
     let shown = schema_diff::display::visible(&path.display().to_string()).into_owned();
     match std::fs::symlink_metadata(path) {
         Ok(meta) if !meta.file_type().is_file() => {
@@ -62,8 +72,8 @@ mod tests {
     fn writes_replaces_and_leaves_no_temp_file() {
         let dir = tempfile::tempdir().expect("temp dir");
         let file = dir.path().join("report.html");
-        write_report(&file, "<p>one</p>").expect("first write");
-        write_report(&file, "<p>two</p>").expect("replace");
+        write_atomically(&file, "<p>one</p>").expect("first write");
+        write_atomically(&file, "<p>two</p>").expect("replace");
         assert_eq!(std::fs::read_to_string(&file).expect("read"), "<p>two</p>");
         let names: Vec<_> = std::fs::read_dir(dir.path())
             .expect("list")
@@ -73,9 +83,29 @@ mod tests {
     }
 
     #[test]
+    fn credentials_in_the_report_are_hidden() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("report.html");
+        let empty = schema_diff::Schema::default();
+        let report = SchemaReport::build(&schema_diff::report::ReportInput {
+            from_label: "postgres://app:hunter2@db/app",
+            to_label: "entities",
+            dialect: schema_diff::Dialect::Postgres,
+            actual: &empty,
+            desired: &empty,
+            changes: &[],
+            hazards: &[],
+        });
+        write_report(&file, &report).expect("write");
+        let html = std::fs::read_to_string(&file).expect("read");
+        assert!(!html.contains("hunter2"), "{html}");
+        assert!(html.contains("postgres://app:***@db/app"), "{html}");
+    }
+
+    #[test]
     fn refuses_what_is_not_a_regular_file() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let err = write_report(dir.path(), "x").expect_err("a folder");
+        let err = write_atomically(dir.path(), "x").expect_err("a folder");
         assert!(err.to_string().contains("is not a regular file"), "{err:#}");
         #[cfg(unix)]
         {
@@ -83,12 +113,12 @@ mod tests {
             std::fs::write(&target, "keep").expect("target");
             let link = dir.path().join("link.html");
             std::os::unix::fs::symlink(&target, &link).expect("symlink");
-            let err = write_report(&link, "x").expect_err("a symlink");
+            let err = write_atomically(&link, "x").expect_err("a symlink");
             assert!(err.to_string().contains("is not a regular file"), "{err:#}");
             assert_eq!(std::fs::read_to_string(&target).expect("read"), "keep");
         }
         let missing = dir.path().join("no/such/folder/report.html");
-        let err = write_report(&missing, "x").expect_err("no folder");
+        let err = write_atomically(&missing, "x").expect_err("no folder");
         assert!(
             err.to_string().contains("cannot write the HTML report"),
             "{err:#}"
