@@ -185,6 +185,10 @@ pub enum Command {
         /// The wanted side: this database URL instead of the entities.
         #[arg(long, value_name = "URL")]
         to: Option<String>,
+        /// Also write the visual schema diff to FILE: one self-contained HTML page
+        /// (tables and columns side by side, coloured), e.g. for a CI artifact.
+        #[arg(long, value_name = "FILE")]
+        html: Option<std::path::PathBuf>,
         #[command(flatten)]
         compare: CompareFlags,
         #[command(flatten)]

@@ -26,6 +26,7 @@ pub mod order;
 pub mod portable;
 pub mod pull;
 pub mod render;
+pub mod report;
 pub mod reverse;
 pub mod runner;
 pub mod runtime;

@@ -1,7 +1,9 @@
 //! Shared support for the end-to-end tests: scratch databases on every backend,
-//! migrations interpreted from a change list, and the convergence check.
+//! migrations interpreted from a change list, the convergence check, and headless
+//! Chromium for browser tests.
 
 pub mod backend;
+pub mod browser;
 pub mod build;
 pub mod cases;
 pub mod converge;

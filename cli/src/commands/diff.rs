@@ -6,7 +6,8 @@
 //! `CREATE TABLE` (one column per line) and `CREATE INDEX`es. Each side is first put
 //! in the dialect's canonical form (the form the differ compares), so that spellings
 //! the differ treats as equal do not show up as differences. Whether the schemas are
-//! equal is decided by the differ, never by the text.
+//! equal is decided by the differ, never by the text. With `--html FILE` the same
+//! comparison is also written as a visual report ([`schema_diff::report`]).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -24,6 +25,7 @@ pub async fn run(
     ctx: &Context<'_>,
     from: Option<&str>,
     to: Option<&str>,
+    html: Option<&std::path::Path>,
 ) -> anyhow::Result<ExitCode> {
     let exclusions = ctx.settings.exclusions();
     let from_url = match from {
@@ -58,6 +60,18 @@ pub async fn run(
         .header(&from_label, &to_label)
         .to_string();
     let equal = changes.is_empty();
+    if let Some(path) = html {
+        let report = schema_diff::report::SchemaReport::build(&schema_diff::report::ReportInput {
+            from_label: &from_label,
+            to_label: &to_label,
+            dialect,
+            actual: &actual_norm,
+            desired: &desired_norm,
+            changes: &changes,
+            hazards: &hazards,
+        });
+        super::diff_html::write_report(path, &report)?;
+    }
 
     if ctx.global.json {
         crate::output::json(&json!({
@@ -75,6 +89,9 @@ pub async fn run(
                 outln!();
             }
             outln!("No changes: {from_label} matches {to_label}");
+            if let Some(path) = html {
+                outln!("HTML report: {}", path.display());
+            }
         } else {
             if !text.is_empty() {
                 outln!();
@@ -93,6 +110,9 @@ pub async fn run(
                 for hazard in &hazards {
                     outln!("  {hazard}");
                 }
+            }
+            if let Some(path) = html {
+                outln!("HTML report: {}", path.display());
             }
         }
     }

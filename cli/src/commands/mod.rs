@@ -6,6 +6,7 @@ pub(crate) mod check;
 mod config;
 pub(crate) mod data_loss;
 pub(crate) mod diff;
+mod diff_html;
 pub(crate) mod down_hazards;
 pub(crate) mod dry_run;
 mod entities;
@@ -210,7 +211,9 @@ async fn dispatch(ctx: &Context<'_>, command: &Command) -> anyhow::Result<ExitCo
             ..
         } => auto::run(ctx, description, renames, *allow_data_loss).await,
         Command::Sql { range, backend } => sql::run(ctx, range, backend.as_deref()).await,
-        Command::Diff { from, to, .. } => diff::run(ctx, from.as_deref(), to.as_deref()).await,
+        Command::Diff { from, to, html, .. } => {
+            diff::run(ctx, from.as_deref(), to.as_deref(), html.as_deref()).await
+        }
         Command::Check {
             fail_on_pending,
             deny,
