@@ -43,7 +43,7 @@ Examples:
   db-migrate diff                         the database against the entities
   db-migrate diff --from postgres://app@staging/app --to postgres://app@prod/app
   db-migrate diff --json                  changes and hazards as JSON
-  db-migrate diff --html schema-diff.html also the visual report, as one HTML file";
+  db-migrate diff --html report.html      also the visual report, as one HTML file";
 
 /// `db-migrate backup --help`.
 pub const BACKUP: &str = "\

@@ -5,7 +5,7 @@
 mod backends;
 mod support;
 
-use backends::{Scratch, exec, on_every_backend};
+use backends::{Backend, Scratch, exec, on_every_backend};
 use support::{Run, Sandbox};
 
 fn diff(sandbox: &Sandbox, url: &str, args: &[&str]) -> Run {
@@ -38,6 +38,16 @@ fn a_database_drifted_by_hand_shows_what_the_entities_add_and_remove() {
             scratch,
             "CREATE TABLE audit_trail (id integer NOT NULL PRIMARY KEY, note varchar(40))",
         );
+        // A narrower column where the backend alters types in place (SQLite would
+        // need a table rebuild by hand).
+        let narrowed = match scratch.backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some("ALTER TABLE tags ALTER COLUMN name TYPE varchar(30)"),
+            Backend::MySql => Some("ALTER TABLE tags MODIFY name varchar(30) NOT NULL"),
+        };
+        if let Some(sql) = narrowed {
+            exec(rt, scratch, sql);
+        }
         let file = sandbox.path().join("report.html");
         let file_arg = file.to_str().expect("utf-8 path");
 
@@ -60,12 +70,22 @@ fn a_database_drifted_by_hand_shows_what_the_entities_add_and_remove() {
         marked(&html, "data-table", "audit_trail", "removed");
         marked(&html, "data-column", "note", "removed");
         marked(&html, "data-table", "documents", "same");
+        if narrowed.is_some() {
+            marked(&html, "data-table", "tags", "changed");
+            marked(&html, "data-column", "name", "changed");
+            assert!(html.contains("<code>varchar(30)</code>"), "{html}");
+            assert!(html.contains("<code>varchar(50)</code>"), "{html}");
+        } else {
+            marked(&html, "data-table", "tags", "same");
+        }
         // The summary counts.
+        let changed = if narrowed.is_some() { 2 } else { 1 };
         for (key, count) in [
             ("tables-removed", 1),
-            ("tables-changed", 1),
+            ("tables-changed", changed),
             ("tables-added", 0),
             ("columns-added", 1),
+            ("columns-changed", changed - 1),
         ] {
             let card = format!("data-summary=\"{key}\"><span class=\"sr-count\">{count}</span>");
             assert!(html.contains(&card), "no {card} in:\n{html}");
@@ -86,6 +106,19 @@ fn a_database_drifted_by_hand_shows_what_the_entities_add_and_remove() {
         // Back at the entities' shape: exit 0 and an "equal" report over the old one.
         exec(rt, scratch, "DROP TABLE audit_trail");
         exec(rt, scratch, "ALTER TABLE users ADD COLUMN bio text NULL");
+        match scratch.backend {
+            Backend::Sqlite => {}
+            Backend::Postgres => exec(
+                rt,
+                scratch,
+                "ALTER TABLE tags ALTER COLUMN name TYPE varchar(50)",
+            ),
+            Backend::MySql => exec(
+                rt,
+                scratch,
+                "ALTER TABLE tags MODIFY name varchar(50) NOT NULL",
+            ),
+        }
         let run = diff(&sandbox, url, &["--html", file_arg]);
         assert_eq!(run.code, Some(0), "{run:#?}");
         let html = read(&file);

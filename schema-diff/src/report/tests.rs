@@ -325,3 +325,58 @@ fn snapshot_of_a_small_report() {
     let body = render_body(&report).replace("><", ">\n<");
     insta::assert_snapshot!(body);
 }
+
+#[test]
+fn enum_types_and_removed_foreign_keys_are_reported() {
+    let enum_type = |name: &str, values: &[&str]| crate::ir::EnumType {
+        name: name.into(),
+        values: values.iter().map(|v| (*v).to_owned()).collect(),
+    };
+    let mut docs = table(
+        "documents",
+        vec![id(), Column::new("owner_id", ColumnType::Integer)],
+    );
+    docs.foreign_keys.push(ForeignKey {
+        name: Some("fk_owner".into()),
+        columns: vec!["owner_id".into()],
+        ref_table: "users".into(),
+        ref_columns: vec!["id".into()],
+        on_delete: crate::ir::FkAction::SetNull,
+        on_update: crate::ir::FkAction::NoAction,
+    });
+    let users = table("users", vec![id()]);
+    let actual = Schema {
+        tables: vec![docs.clone(), users.clone()],
+        enums: vec![
+            enum_type("legacy", &["old"]),
+            enum_type("status", &["draft", "published"]),
+        ],
+    };
+    docs.foreign_keys.clear();
+    let desired = Schema {
+        tables: vec![docs, users],
+        enums: vec![enum_type("status", &["draft", "published", "archived"])],
+    };
+    let report = report_of(&actual, &desired);
+    let enums: Vec<(&str, Status)> = report
+        .enums
+        .iter()
+        .map(|e| (e.name.as_str(), e.status))
+        .collect();
+    assert_eq!(
+        enums,
+        [("legacy", Status::Removed), ("status", Status::Changed)]
+    );
+    let documents = find(&report, "documents");
+    assert_eq!(documents.status, Status::Changed);
+    assert_eq!(documents.foreign_keys.len(), 1);
+    assert_eq!(documents.foreign_keys[0].status, Status::Removed);
+    assert_eq!(
+        documents.foreign_keys[0].database.as_deref(),
+        Some("(owner_id) \u{2192} users (id) on delete set null")
+    );
+    assert_eq!(find(&report, "users").status, Status::Same);
+    let html = render_body(&report);
+    assert!(html.contains("Enum types"), "{html}");
+    assert!(html.contains("draft, published, archived"), "{html}");
+}
