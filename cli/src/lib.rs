@@ -23,6 +23,7 @@ mod config;
 mod config_file;
 mod connect;
 mod dir_lock;
+mod fleet;
 mod examples;
 mod interrupt;
 mod naming;
