@@ -12,6 +12,13 @@ use crate::config_file::check_schema;
 use crate::redact::{redact_url, remember_url};
 use crate::settings::Settings;
 
+/// What a database or schema name keeps unescaped in a URL: letters, digits,
+/// `_`, `-` and `.`.
+const NAME_IN_URL: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'_')
+    .remove(b'-')
+    .remove(b'.');
+
 /// One database (or PostgreSQL schema) of a fleet run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -30,10 +37,7 @@ impl Target {
         match &self.schema {
             Some(schema) => {
                 let joint = if url.contains('?') { '&' } else { '?' };
-                let name = percent_encoding::utf8_percent_encode(
-                    schema,
-                    percent_encoding::NON_ALPHANUMERIC,
-                );
+                let name = percent_encoding::utf8_percent_encode(schema, NAME_IN_URL);
                 format!("{url}{joint}schema={name}")
             }
             None => url,
@@ -225,8 +229,7 @@ fn named(base: &str, name: &str, kind: TargetsKind) -> Result<Target, String> {
         }
         TargetsKind::Database => {
             let mut url = url::Url::parse(base).map_err(|e| e.to_string())?;
-            let encoded =
-                percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+            let encoded = percent_encoding::utf8_percent_encode(name, NAME_IN_URL);
             url.set_path(&format!("/{encoded}"));
             Ok(Target {
                 url: url.to_string(),
