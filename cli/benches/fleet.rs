@@ -88,7 +88,7 @@ fn one_run(
     let started = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_db-migrate"))
         .args(["--targets"])
-        .arg(&file)
+        .arg(file)
         .args(["-j", &jobs.to_string(), "--json", "upgrade"])
         .current_dir(file.parent().expect("a folder"))
         .env_remove("DATABASE_URL")
@@ -139,7 +139,11 @@ fn main() {
     println!("| -j | best wall | median wall | mean per target | targets/s | speedup (median) |");
     println!("|---:|---:|---:|---:|---:|---:|");
     let set = rt
-        .block_on(ScratchDatabases::new(Backend::Postgres, "bench_fleet", options.databases))
+        .block_on(ScratchDatabases::new(
+            Backend::Postgres,
+            "bench_fleet",
+            options.databases,
+        ))
         .expect("PostgreSQL is needed for this benchmark");
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("targets.txt");

@@ -101,10 +101,7 @@ fn seventy_targets(
     let schema_targets: Vec<String> = (0..10)
         .map(|i| format!("{schema_url}?schema=tenant_{i}"))
         .collect();
-    let broken = with_password(
-        &format!("{}_missing", pg.urls[0]),
-        "broken-secret-pw",
-    );
+    let broken = with_password(&format!("{}_missing", pg.urls[0]), "broken-secret-pw");
     let mut lines = vec!["# the fleet".to_owned(), String::new()];
     lines.extend(sqlite.iter().cloned());
     lines.push("# PostgreSQL databases".to_owned());
@@ -180,7 +177,10 @@ fn seventy_targets(
     // The table shows the password redacted too.
     let text = sandbox.run_raw(&["--targets", "fleet.txt", "-j", "8", "status"], &[]);
     assert_eq!(text.code, Some(1), "{text:#?}");
-    assert!(text.stdout.contains("71 targets: 70 ok, 1 failed"), "{text:#?}");
+    assert!(
+        text.stdout.contains("71 targets: 70 ok, 1 failed"),
+        "{text:#?}"
+    );
     assert!(!text.stdout.contains("fleet-secret-pw") && !text.stderr.contains("fleet-secret-pw"));
     assert!(text.stdout.contains(":***@"), "{}", text.stdout);
 }
@@ -197,7 +197,11 @@ fn targets_query_lists_databases_and_schemas() {
             |set| {
                 let sandbox = Sandbox::new();
                 let first = set.urls[0].clone();
-                let prefix = first.rsplit('/').next().expect("name").trim_end_matches("_0");
+                let prefix = first
+                    .rsplit('/')
+                    .next()
+                    .expect("name")
+                    .trim_end_matches("_0");
                 let sql = match backend {
                     Backend::Postgres => format!(
                         "SELECT datname FROM pg_database WHERE datname LIKE '{prefix}\\_%' ORDER BY 1"
@@ -262,10 +266,7 @@ fn targets_query_lists_databases_and_schemas() {
                 assert_eq!(versions_at(&rt, &url, &table), versions());
             }
             sandbox
-                .run_raw(
-                    &["-u", &url, "--targets-query", "SELECT 1", "status"],
-                    &[],
-                )
+                .run_raw(&["-u", &url, "--targets-query", "SELECT 1", "status"], &[])
                 .error(&["--targets-query", "row 1"]);
         },
         |scratch| rt.block_on(scratch.cleanup()),

@@ -18,7 +18,10 @@ fn broken_file(sandbox: &Sandbox, name: &str) -> String {
 }
 
 fn history(sandbox: &Sandbox, file: &str) -> Vec<String> {
-    sandbox.strings_on(file, "SELECT version FROM seaql_migrations ORDER BY version")
+    sandbox.strings_on(
+        file,
+        "SELECT version FROM seaql_migrations ORDER BY version",
+    )
 }
 
 fn has_file(sandbox: &Sandbox, file: &str) -> bool {
@@ -85,8 +88,14 @@ fn a_bad_line_in_the_targets_file_is_named_and_nothing_runs() {
     let sandbox = Sandbox::new();
     let good = sandbox.url_of("a.db");
     let cases = [
-        (format!("{good}\n\nftp://x/y\n"), vec!["targets.txt line 3", "ftp"]),
-        (format!("# c\n{good}?schema=x\n"), vec!["line 2", "PostgreSQL"]),
+        (
+            format!("{good}\n\nftp://x/y\n"),
+            vec!["targets.txt line 3", "ftp"],
+        ),
+        (
+            format!("# c\n{good}?schema=x\n"),
+            vec!["line 2", "PostgreSQL"],
+        ),
         (
             format!("{good}\npostgres://u@h/db?schema=a%22b\n"),
             vec!["line 2", "schema name"],
@@ -98,7 +107,10 @@ fn a_bad_line_in_the_targets_file_is_named_and_nothing_runs() {
         std::fs::write(sandbox.path().join("targets.txt"), &text).expect("write");
         let run = sandbox.run_raw(&["--targets", "targets.txt", "upgrade"], &[]);
         run.error(&needles);
-        assert!(!has_file(&sandbox, "a.db"), "nothing runs on a bad list: {text}");
+        assert!(
+            !has_file(&sandbox, "a.db"),
+            "nothing runs on a bad list: {text}"
+        );
     }
     sandbox
         .run_raw(&["--targets", "missing.txt", "status"], &[])
@@ -126,11 +138,17 @@ fn a_broken_target_fails_alone_and_the_exit_code_says_so() {
     let sandbox = Sandbox::new();
     let broken = broken_file(&sandbox, "broken.db");
     let (a, c) = (sandbox.url_of("a.db"), sandbox.url_of("c.db"));
-    let run = sandbox.run_raw(&["-u", &a, "-u", &broken, "-u", &c, "-j", "2", "upgrade"], &[]);
+    let run = sandbox.run_raw(
+        &["-u", &a, "-u", &broken, "-u", &c, "-j", "2", "upgrade"],
+        &[],
+    );
     assert_eq!(run.code, Some(1), "{run:#?}");
     let table = &run.stdout;
     assert!(table.starts_with("TARGET"), "{table}");
-    assert!(table.contains("3 targets: 2 ok, 1 failed, 0 skipped"), "{table}");
+    assert!(
+        table.contains("3 targets: 2 ok, 1 failed, 0 skipped"),
+        "{table}"
+    );
     let broken_row = table
         .lines()
         .find(|l| l.contains("broken.db"))
@@ -149,7 +167,9 @@ fn fail_fast_starts_nothing_after_the_first_failure() {
         sandbox.url_of("c.db"),
         sandbox.url_of("d.db"),
     );
-    let args = ["-u", &a, "-u", &broken, "-u", &c, "-u", &d, "-j", "1", "--json"];
+    let args = [
+        "-u", &a, "-u", &broken, "-u", &c, "-u", &d, "-j", "1", "--json",
+    ];
     let mut with_flag = args.to_vec();
     with_flag.extend(["--fail-fast", "upgrade"]);
     let doc = report(&sandbox.run_raw(&with_flag, &[]), 1);
@@ -158,7 +178,11 @@ fn fail_fast_starts_nothing_after_the_first_failure() {
     let skipped = &doc["targets"][2];
     assert_eq!(skipped["ok"], false);
     assert!(skipped["exit_code"].is_null());
-    assert!(skipped["error"].as_str().is_some_and(|e| e.contains("--fail-fast")));
+    assert!(
+        skipped["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("--fail-fast"))
+    );
     assert!(!has_file(&sandbox, "c.db") && !has_file(&sandbox, "d.db"));
     // Without it the others go on.
     let mut without = args.to_vec();
@@ -179,7 +203,9 @@ fn a_failed_canary_stops_the_run_and_a_good_one_lets_it_go_on() {
     );
     let doc = report(
         &sandbox.run_raw(
-            &["-u", &a, "-u", &broken, "-u", &c, "-u", &d, "--canary", "2", "--json", "upgrade"],
+            &[
+                "-u", &a, "-u", &broken, "-u", &c, "-u", &d, "--canary", "2", "--json", "upgrade",
+            ],
             &[],
         ),
         1,
@@ -194,7 +220,9 @@ fn a_failed_canary_stops_the_run_and_a_good_one_lets_it_go_on() {
     assert!(!has_file(&sandbox, "c.db") && !has_file(&sandbox, "d.db"));
     let doc = report(
         &sandbox.run_raw(
-            &["-u", &a, "-u", &c, "-u", &d, "--canary", "1", "--json", "upgrade"],
+            &[
+                "-u", &a, "-u", &c, "-u", &d, "--canary", "1", "--json", "upgrade",
+            ],
             &[],
         ),
         0,
@@ -209,10 +237,22 @@ fn status_check_verify_health_and_backup_run_on_several_databases() {
     let (a, b) = (sandbox.url_of("a.db"), sandbox.url_of("b.db"));
     sandbox.run_raw(&["-u", &a, "upgrade"], &[]).ok();
     // b has everything pending: status succeeds, health is degraded.
-    let status = report(&sandbox.run_raw(&["-u", &a, "-u", &b, "--json", "status"], &[]), 0);
-    assert_eq!(status["targets"][0]["result"]["pending"], serde_json::json!([]));
-    assert_eq!(status["targets"][1]["result"]["pending"], serde_json::json!(versions()));
-    let health = report(&sandbox.run_raw(&["-u", &a, "-u", &b, "--json", "health"], &[]), 1);
+    let status = report(
+        &sandbox.run_raw(&["-u", &a, "-u", &b, "--json", "status"], &[]),
+        0,
+    );
+    assert_eq!(
+        status["targets"][0]["result"]["pending"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        status["targets"][1]["result"]["pending"],
+        serde_json::json!(versions())
+    );
+    let health = report(
+        &sandbox.run_raw(&["-u", &a, "-u", &b, "--json", "health"], &[]),
+        1,
+    );
     assert_eq!(health["targets"][0]["ok"], true);
     assert_eq!(health["targets"][1]["ok"], false);
     assert_eq!(health["targets"][1]["exit_code"], 2);
@@ -222,7 +262,11 @@ fn status_check_verify_health_and_backup_run_on_several_databases() {
             .is_some_and(|e| e.contains("degraded"))
     );
     sandbox.run_raw(&["-u", &b, "upgrade"], &[]).ok();
-    for command in [["check", "--fail-on-pending"].as_slice(), &["verify"], &["health"]] {
+    for command in [
+        ["check", "--fail-on-pending"].as_slice(),
+        &["verify"],
+        &["health"],
+    ] {
         let mut args = vec!["-u", &a, "-u", &b, "--json"];
         args.extend_from_slice(command);
         let doc = report(&sandbox.run_raw(&args, &[]), 0);
@@ -230,7 +274,10 @@ fn status_check_verify_health_and_backup_run_on_several_databases() {
     }
     std::fs::create_dir(sandbox.path().join("saved")).expect("mkdir");
     let backup = report(
-        &sandbox.run_raw(&["-u", &a, "-u", &b, "--json", "backup", "-o", "saved"], &[]),
+        &sandbox.run_raw(
+            &["-u", &a, "-u", &b, "--json", "backup", "-o", "saved"],
+            &[],
+        ),
         0,
     );
     let mut made: Vec<String> = backup["targets"]
@@ -247,5 +294,9 @@ fn status_check_verify_health_and_backup_run_on_several_databases() {
     // Text: one table, one row per database.
     let text = sandbox.run_raw(&["-u", &a, "-u", &b, "status"], &[]);
     let out = text.ok();
-    assert_eq!(out.lines().filter(|l| l.contains("0 pending")).count(), 2, "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.contains("0 pending")).count(),
+        2,
+        "{out}"
+    );
 }

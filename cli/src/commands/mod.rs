@@ -115,7 +115,15 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
             (String::new(), None)
         }
     };
-    run_on(project, &cli.global, &cli.command, settings, url, url_source).await
+    run_on(
+        project,
+        &cli.global,
+        &cli.command,
+        settings,
+        url,
+        url_source,
+    )
+    .await
 }
 
 /// Runs `command` on the database `url`, in the PostgreSQL schema of `settings`.

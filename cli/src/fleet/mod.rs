@@ -129,9 +129,9 @@ pub async fn run(project: &Project, cli: &Cli, settings: Settings) -> anyhow::Re
 /// make sense for one database only are refused.
 fn fleet_command(command: &Command) -> anyhow::Result<&'static str> {
     Ok(match command {
-        Command::Upgrade { dry_run: true, .. } => bail!(
-            "upgrade --dry-run prints the SQL for one database: run it with a single -u"
-        ),
+        Command::Upgrade { dry_run: true, .. } => {
+            bail!("upgrade --dry-run prints the SQL for one database: run it with a single -u")
+        }
         Command::Upgrade { .. } => "upgrade",
         Command::Status => "status",
         Command::Check { .. } => "check",
@@ -173,11 +173,12 @@ struct TargetRunner<'a> {
 impl TargetRunner<'_> {
     /// Runs `targets`, at most `jobs` at once; the outcomes in the targets' order.
     async fn run_all(&self, targets: &[Target], jobs: usize) -> Vec<Outcome> {
-        let mut outcomes: Vec<(usize, Outcome)> = futures_util::stream::iter(targets.iter().enumerate())
-            .map(|(index, target)| async move { (index, self.run_one(target).await) })
-            .buffer_unordered(jobs.max(1))
-            .collect()
-            .await;
+        let mut outcomes: Vec<(usize, Outcome)> =
+            futures_util::stream::iter(targets.iter().enumerate())
+                .map(|(index, target)| async move { (index, self.run_one(target).await) })
+                .buffer_unordered(jobs.max(1))
+                .collect()
+                .await;
         outcomes.sort_by_key(|(index, _)| *index);
         outcomes.into_iter().map(|(_, outcome)| outcome).collect()
     }

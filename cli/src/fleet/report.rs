@@ -162,7 +162,9 @@ fn detail(command: &str, outcome: &Outcome) -> String {
             n => format!("applied {n}"),
         },
         "status" => {
-            let current = field("current").and_then(|c| c.as_str()).unwrap_or("(none)");
+            let current = field("current")
+                .and_then(|c| c.as_str())
+                .unwrap_or("(none)");
             let pending = field("pending")
                 .and_then(|p| p.as_array())
                 .map_or(0, Vec::len);

@@ -128,13 +128,11 @@ pub async fn collect(
                  it takes neither --targets nor several -u"
             );
         }
-        let (base, _) =
-            crate::config::resolve_url(global.single_url(), settings, default_sqlite)?;
+        let (base, _) = crate::config::resolve_url(global.single_url(), settings, default_sqlite)?;
         targets = from_query(&base, sql, fleet.targets_query_kind).await?;
     } else {
         for (index, raw) in global.database_url.iter().enumerate() {
-            let target =
-                parse(raw).map_err(|e| anyhow::anyhow!("-u (the {}.): {e}", index + 1))?;
+            let target = parse(raw).map_err(|e| anyhow::anyhow!("-u (the {}.): {e}", index + 1))?;
             targets.push(target);
         }
         if let Some(path) = &fleet.targets {
@@ -183,7 +181,12 @@ async fn from_query(base: &str, sql: &str, kind: TargetsKind) -> anyhow::Result<
     let rows = db
         .query_all_raw(Statement::from_string(backend, sql.to_owned()))
         .await
-        .map_err(|e| anyhow::anyhow!("--targets-query failed: {}", crate::redact::redact(&e.to_string())))?;
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "--targets-query failed: {}",
+                crate::redact::redact(&e.to_string())
+            )
+        })?;
     db.close().await.ok();
     let mut targets = Vec::new();
     for (index, row) in rows.iter().enumerate() {
@@ -245,8 +248,8 @@ mod tests {
 
     #[test]
     fn a_schema_parameter_is_taken_out_of_the_url() {
-        let target = parse("postgres://u:secret@h:5432/db?sslmode=disable&schema=tenant_a")
-            .expect("parses");
+        let target =
+            parse("postgres://u:secret@h:5432/db?sslmode=disable&schema=tenant_a").expect("parses");
         assert_eq!(target.url, "postgres://u:secret@h:5432/db?sslmode=disable");
         assert_eq!(target.schema.as_deref(), Some("tenant_a"));
         assert!(!target.shown().contains("secret"));
@@ -261,8 +264,12 @@ mod tests {
 
     #[test]
     fn query_rows_become_databases_or_schemas() {
-        let db = named("postgres://u@h/base?sslmode=disable", "tenant 1", TargetsKind::Database)
-            .expect("named");
+        let db = named(
+            "postgres://u@h/base?sslmode=disable",
+            "tenant 1",
+            TargetsKind::Database,
+        )
+        .expect("named");
         assert_eq!(db.url, "postgres://u@h/tenant%201?sslmode=disable");
         let schema = named("postgres://u@h/base", "t1", TargetsKind::Schema).expect("named");
         assert_eq!(schema.schema.as_deref(), Some("t1"));
