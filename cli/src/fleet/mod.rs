@@ -291,3 +291,22 @@ fn exit_number(code: ExitCode) -> u8 {
         .find(|n| ExitCode::from(*n) == code)
         .unwrap_or(1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_read_back_and_non_zero_ones_explained() {
+        assert_eq!(exit_number(ExitCode::SUCCESS), 0);
+        assert_eq!(exit_number(ExitCode::from(3)), 3);
+        assert_eq!(failure(0, None), None);
+        let health = serde_json::json!({"status": "degraded", "problems": ["2 pending"]});
+        assert_eq!(
+            failure(2, Some(&health)).as_deref(),
+            Some("health degraded (exit 2): 2 pending")
+        );
+        assert!(failure(2, None).is_some_and(|e| e.contains("problems found")));
+        assert_eq!(failure(5, None).as_deref(), Some("exit 5"));
+    }
+}

@@ -132,7 +132,7 @@ pub async fn collect(
         targets = from_query(&base, sql, fleet.targets_query_kind).await?;
     } else {
         for (index, raw) in global.database_url.iter().enumerate() {
-            let target = parse(raw).map_err(|e| anyhow::anyhow!("-u (the {}.): {e}", index + 1))?;
+            let target = parse(raw).map_err(|e| anyhow::anyhow!("-u number {}: {e}", index + 1))?;
             targets.push(target);
         }
         if let Some(path) = &fleet.targets {
