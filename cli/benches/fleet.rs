@@ -3,6 +3,7 @@
 //! ```text
 //! cargo bench -p cli --bench fleet
 //! cargo bench -p cli --bench fleet -- --databases 100 --jobs 1,8 --runs 3
+//! cargo bench -p cli --bench fleet -- --params sslmode=disable
 //! ```
 //!
 //! `--databases` PostgreSQL databases are made once (through one admin
@@ -24,6 +25,8 @@ struct Options {
     databases: usize,
     jobs: Vec<u16>,
     runs: usize,
+    /// Appended to every target URL as `?PARAMS` (e.g. `sslmode=disable`).
+    params: Option<String>,
 }
 
 fn options() -> Result<Options, String> {
@@ -31,6 +34,7 @@ fn options() -> Result<Options, String> {
         databases: 100,
         jobs: vec![1, 8],
         runs: 3,
+        params: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -53,6 +57,7 @@ fn options() -> Result<Options, String> {
                     .parse()
                     .map_err(|e| format!("--runs: {e}"))?;
             }
+            "--params" => options.params = Some(value("--params")?),
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -133,8 +138,14 @@ fn main() {
         .build()
         .expect("runtime");
     println!(
-        "{} PostgreSQL databases, `db-migrate --targets FILE -j N --json upgrade`, {} run(s) each",
-        options.databases, options.runs
+        "{} PostgreSQL databases{}, `db-migrate --targets FILE -j N --json upgrade`, {} run(s) each",
+        options.databases,
+        options
+            .params
+            .as_deref()
+            .map(|p| format!(" (?{p})"))
+            .unwrap_or_default(),
+        options.runs
     );
     println!("| -j | best wall | median wall | mean per target | targets/s | speedup (median) |");
     println!("|---:|---:|---:|---:|---:|---:|");
@@ -147,7 +158,11 @@ fn main() {
         .expect("PostgreSQL is needed for this benchmark");
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("targets.txt");
-    std::fs::write(&file, set.urls.join("\n")).expect("write targets");
+    let urls: Vec<String> = match &options.params {
+        Some(params) => set.urls.iter().map(|u| format!("{u}?{params}")).collect(),
+        None => set.urls.clone(),
+    };
+    std::fs::write(&file, urls.join("\n")).expect("write targets");
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         measure(&rt, &options, &set, &file)
     }));
