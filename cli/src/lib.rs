@@ -25,6 +25,7 @@ mod config_file;
 mod connect;
 mod dir_lock;
 mod examples;
+mod fleet;
 mod interrupt;
 mod naming;
 mod ops;

@@ -137,12 +137,13 @@ impl AdminState {
     /// environment) and the database URL.
     pub fn new(project: Project, config: AdminConfig) -> anyhow::Result<AdminState> {
         let global = Global {
-            database_url: config.database_url,
+            database_url: config.database_url.into_iter().collect(),
             json: true,
             verbose: 0,
             migration_dir: None,
             config: config.config_file,
             schema: None,
+            fleet: crate::args::FleetFlags::default(),
         };
         let flags = CommandFlags {
             lock_timeout: config.lock_timeout,
@@ -154,7 +155,7 @@ impl AdminState {
             settings.backup_dir.source = crate::settings::Origin::Flag("AdminConfig::backup_dir");
         }
         let (url, _) = crate::config::resolve_url(
-            global.database_url.as_deref(),
+            global.single_url(),
             &settings,
             &project.default_sqlite_path,
         )?;

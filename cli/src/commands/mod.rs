@@ -97,8 +97,11 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
         let given = !matches!(dir.source, crate::settings::Origin::Default);
         generate::require_migration_crate(&dir.value, given)?;
     }
+    if crate::fleet::requested(&cli.global) {
+        return crate::fleet::run(project, &cli, settings).await;
+    }
     let resolved = crate::config::resolve_url(
-        cli.global.database_url.as_deref(),
+        cli.global.single_url(),
         &settings,
         &project.default_sqlite_path,
     );
@@ -114,10 +117,30 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
             (String::new(), None)
         }
     };
+    run_on(
+        project,
+        &cli.global,
+        &cli.command,
+        settings,
+        url,
+        url_source,
+    )
+    .await
+}
+
+/// Runs `command` on the database `url`, in the PostgreSQL schema of `settings`.
+pub(crate) async fn run_on(
+    project: &Project,
+    global: &Global,
+    command: &Command,
+    settings: Settings,
+    url: String,
+    url_source: Option<Origin>,
+) -> anyhow::Result<ExitCode> {
     if let Some(schema) = &settings.schema
         && !url.is_empty()
         && !url.starts_with("postgres")
-        && !matches!(cli.command, Command::Config)
+        && !matches!(command, Command::Config)
     {
         anyhow::bail!(
             "a schema (`{}`, from {}) is a PostgreSQL setting, and the database is not \
@@ -130,12 +153,12 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
     let schema = settings.schema.as_ref().map(|s| s.value.clone());
     let ctx = Context {
         project,
-        global: &cli.global,
+        global,
         settings: &settings,
         url,
         url_source,
     };
-    crate::connect::in_schema(schema, dispatch(&ctx, &cli.command)).await
+    crate::connect::in_schema(schema, dispatch(&ctx, command)).await
 }
 
 /// The shared settings a command's own flags carry.

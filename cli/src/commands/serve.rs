@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use super::Context;
 use crate::Project;
 use crate::admin::{AdminState, Auth, Tokens};
-use crate::args::{Global, ServeArgs};
+use crate::args::ServeArgs;
 use crate::settings::{CommandFlags, Settings};
 
 /// Serves until interrupted (Ctrl-C, SIGTERM).
@@ -16,7 +16,7 @@ pub async fn run(ctx: &Context<'_>, args: &ServeArgs) -> anyhow::Result<ExitCode
     check_bind(args.bind, args.allow_remote)?;
     let tokens = Tokens::from_env()?;
     // The state owns its copy of the settled configuration.
-    let global = copy_global(ctx.global);
+    let global = ctx.global.clone();
     let flags = CommandFlags {
         lock_timeout: args.lock.lock_timeout,
         ..CommandFlags::default()
@@ -63,17 +63,6 @@ fn check_bind(bind: SocketAddr, allow_remote: bool) -> anyhow::Result<()> {
          network in clear text; put a TLS proxy in front and pass --allow-remote, or bind \
          127.0.0.1"
     )
-}
-
-fn copy_global(global: &Global) -> Global {
-    Global {
-        database_url: global.database_url.clone(),
-        json: global.json,
-        verbose: global.verbose,
-        migration_dir: global.migration_dir.clone(),
-        config: global.config.clone(),
-        schema: global.schema.clone(),
-    }
 }
 
 #[cfg(test)]
