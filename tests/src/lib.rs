@@ -5,6 +5,7 @@ pub mod backend;
 pub mod build;
 pub mod cases;
 pub mod converge;
+pub mod data;
 pub mod every_change;
 pub mod hostile;
 pub mod interpreted;

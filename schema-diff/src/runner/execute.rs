@@ -284,6 +284,8 @@ async fn write_record(
         }
         Direction::Down => {
             history::delete(db, record.version).await?;
+            // A later upgrade runs its data-migration steps afresh.
+            crate::data::checkpoint::remove_version(db, record.version).await?;
             companion::remove(db, record.version).await
         }
     }
