@@ -44,6 +44,7 @@ pub use commands::check::{
     CheckOptions, EditedMigration, FoundHazard, HazardSource, Report, SCRATCH_PREFIX, Scope,
     UnfinishedMigration, check_report, check_report_with,
 };
+pub use commands::data_template::data_migration_module;
 pub use commands::verify::{verify_report, verify_report_with};
 pub use redact::{redact, redact_url};
 pub use schema_diff::desired::EntityStatements;

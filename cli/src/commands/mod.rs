@@ -5,6 +5,7 @@ mod backup;
 pub(crate) mod check;
 mod config;
 pub(crate) mod data_loss;
+pub(crate) mod data_template;
 mod diff;
 mod down_hazards;
 mod dry_run;
@@ -200,7 +201,7 @@ async fn dispatch(ctx: &Context<'_>, command: &Command) -> anyhow::Result<ExitCo
             migration, applied, ..
         } => repair::resolve(ctx, migration, *applied).await,
         Command::Stamp { target, .. } => repair::stamp(ctx, target).await,
-        Command::Generate { description } => generate::run(ctx, description).await,
+        Command::Generate { description, data } => generate::run(ctx, description, *data).await,
         Command::Auto {
             description,
             renames,
