@@ -27,6 +27,7 @@ mod examples;
 mod interrupt;
 mod naming;
 mod ops;
+mod progress;
 mod redact;
 mod register;
 mod settings;
@@ -90,6 +91,7 @@ where
 
 fn run_parsed(project: Project, args: args::Cli) -> ExitCode {
     output::init_logging(args.global.verbose);
+    progress::install(args.global.json);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
