@@ -108,3 +108,59 @@ pub(crate) fn installed_sink() -> Arc<dyn ProgressSink> {
         .clone()
         .unwrap_or_else(|| Arc::new(TracingProgress))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// A writer into a shared buffer, for the subscriber.
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("lock").extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn tracing_progress_logs_each_batch_with_its_figures() {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .finish();
+        let progress = Progress {
+            version: "m1".into(),
+            step: "fill".into(),
+            rows_done: 450,
+            rows_total: 1000,
+            batches: 9,
+            rate: 150.4,
+            eta: Some(Duration::from_secs(3)),
+        };
+        tracing::subscriber::with_default(subscriber, || TracingProgress.batch(&progress));
+        let text = String::from_utf8(buffer.0.lock().expect("lock").clone()).expect("utf-8");
+        for needle in [
+            "db_migrate::data",
+            "data migration batch committed",
+            "version=m1",
+            "step=fill",
+            "rows_done=450",
+            "rows_total=1000",
+            "batches=9",
+            "rate=150",
+            "eta_s=3",
+        ] {
+            assert!(text.contains(needle), "`{needle}` not in {text}");
+        }
+        assert_eq!(progress.percent(), 45);
+    }
+}
