@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use sea_orm::sea_query::{
     Alias, Condition, DynIden, Expr, ExprTrait, IntoCondition, IntoIden, Order, Query,
-    SelectStatement, UpdateStatement,
+    UpdateStatement,
 };
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, TransactionTrait};
 
@@ -20,9 +20,6 @@ use crate::runner::history;
 /// `docs/performance.md`), small enough that a batch holds its row locks for
 /// well under a second.
 pub const DEFAULT_BATCH_SIZE: u64 = 10_000;
-
-/// The alias of the batch's key subquery.
-const BATCH_ALIAS: &str = "db_migrate_batch";
 
 /// A batched update of one table, walked in the order of one key column
 /// (usually the primary key; integer, text or UUID; composite keys are not
@@ -342,12 +339,9 @@ impl Backfill {
         set: &mut F,
     ) -> Result<Option<Checkpoint>, DbErr> {
         let lower = state.last_key.as_ref();
-        let Some(row) = txn.query_one(&self.next_batch(table, key, lower)).await? else {
+        let Some((upper, rows)) = self.next_batch(txn, table, key, lower).await? else {
             return Ok(None);
         };
-        let upper = BatchKey::read(&row, 0)?
-            .ok_or_else(|| DbErr::Custom("the batch key column holds NULL".into()))?;
-        let rows: i64 = row.try_get_by_index(1)?;
         let next = Checkpoint {
             last_key: Some(upper.clone()),
             rows_done: state.rows_done + rows,
@@ -376,29 +370,42 @@ impl Backfill {
         Ok(Some(next))
     }
 
-    /// `SELECT key, COUNT(*) OVER () FROM (SELECT key FROM t WHERE key > lower
-    /// ORDER BY key LIMIT n) ORDER BY key DESC LIMIT 1`: the batch's last key
-    /// and its size, in one row.
-    fn next_batch(
+    /// The next batch's last key and its size: the key `batch_size` places
+    /// after `lower` (`ORDER BY key LIMIT 1 OFFSET n - 1`, one row off the
+    /// index); past the end of the table, the count of the rows left and the
+    /// last key. `None` when no row is left.
+    async fn next_batch(
         &self,
+        txn: &DatabaseTransaction,
         table: &DynIden,
         key: &DynIden,
         lower: Option<&BatchKey>,
-    ) -> SelectStatement {
-        let keys = Query::select()
-            .column(key.clone())
-            .from(table.clone())
-            .cond_where(self.rows_after(key, lower))
-            .order_by(key.clone(), Order::Asc)
-            .limit(self.batch_size)
-            .to_owned();
-        Query::select()
-            .column(key.clone())
-            .expr(Expr::cust("COUNT(*) OVER ()"))
-            .from_subquery(keys, Alias::new(BATCH_ALIAS))
-            .order_by(key.clone(), Order::Desc)
-            .limit(1)
-            .to_owned()
+    ) -> Result<Option<(BatchKey, i64)>, DbErr> {
+        let keys = |order: Order| {
+            Query::select()
+                .column(key.clone())
+                .from(table.clone())
+                .cond_where(self.rows_after(key, lower))
+                .order_by(key.clone(), order)
+                .limit(1)
+                .to_owned()
+        };
+        let read = |row: &sea_orm::QueryResult| {
+            BatchKey::read(row, 0)?
+                .ok_or_else(|| DbErr::Custom("the batch key column holds NULL".into()))
+        };
+        let nth = keys(Order::Asc).offset(self.batch_size - 1).to_owned();
+        if let Some(row) = txn.query_one(&nth).await? {
+            return Ok(Some((read(&row)?, self.batch_size as i64)));
+        }
+        let left = self.count_after(txn, lower).await?.unwrap_or(0);
+        if left == 0 {
+            return Ok(None);
+        }
+        match txn.query_one(&keys(Order::Desc)).await? {
+            Some(row) => Ok(Some((read(&row)?, left as i64))),
+            None => Ok(None),
+        }
     }
 
     fn progress_of(&self, state: &Checkpoint, resumed_after: u64, started: Instant) -> Progress {
