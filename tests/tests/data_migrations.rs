@@ -185,6 +185,99 @@ fn failure_in_batch_n(backend: Backend) {
     });
 }
 
+/// A data migration through the runner whose update fails on row `poison`.
+struct Poisoned {
+    poison: Option<i64>,
+}
+
+impl sea_orm_migration::MigrationName for Poisoned {
+    fn name(&self) -> &str {
+        VERSION
+    }
+}
+
+#[async_trait::async_trait]
+impl sea_orm_migration::MigrationTrait for Poisoned {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(false)
+    }
+
+    async fn up(&self, manager: &sea_orm_migration::SchemaManager) -> Result<(), sea_orm::DbErr> {
+        items_backfill(VERSION, 100)
+            .run(manager.get_connection(), counting_update(self.poison))
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, _: &sea_orm_migration::SchemaManager) -> Result<(), sea_orm::DbErr> {
+        Ok(())
+    }
+}
+
+/// Through the runner, a failed batch says how to resume (PostgreSQL,
+/// MySQL/MariaDB: the batches before it stay committed) and the next upgrade
+/// resumes; on SQLite the runner's transaction keeps nothing and it starts afresh.
+fn failure_under_the_runner(backend: Backend) {
+    let rt = runtime();
+    rt.block_on(async {
+        let Some(scratch) = scratch_with_items(backend, "data_runner_fail").await else {
+            return;
+        };
+        let db = &scratch.db;
+        let target = schema_diff::runner::UpgradeTarget::Head;
+        let error = Runner::new(vec![Box::new(Poisoned {
+            poison: Some(1_234),
+        })])
+        .upgrade(db, &target, |_| {})
+        .await
+        .expect_err("row 1234 fails")
+        .to_string();
+        assert!(error.contains("batch 13 (keys after 1200)"), "{error}");
+        let t = tally(db).await.expect("tally");
+        if backend == Backend::Sqlite {
+            assert!(
+                error.contains("was rolled back (it ran in a transaction)"),
+                "{error}"
+            );
+            assert_eq!(t.untouched, ROWS, "{t:?}");
+        } else {
+            assert!(
+                error.contains("run `db-migrate upgrade` again, which resumes from the checkpoint"),
+                "{error}"
+            );
+            assert_eq!((t.once, t.more), (1_200, 0), "{t:?}");
+            let status = Runner::new(Vec::new()).status(db).await.expect("status");
+            assert_eq!(status.needs_repair().count(), 0, "{status:?}");
+        }
+        let reports = Runner::new(vec![Box::new(Poisoned { poison: None })])
+            .upgrade(db, &target, |_| {})
+            .await
+            .expect("resumed");
+        assert_eq!(reports.len(), 1);
+        let t = tally(db).await.expect("tally");
+        assert_eq!(
+            (t.once, t.more, t.untouched, t.wrong_total),
+            (ROWS, 0, 0, 0)
+        );
+        scratch.cleanup().await;
+    });
+}
+
+#[test]
+fn failure_under_the_runner_sqlite() {
+    failure_under_the_runner(Backend::Sqlite);
+}
+
+#[test]
+fn failure_under_the_runner_postgres() {
+    failure_under_the_runner(Backend::Postgres);
+}
+
+#[test]
+fn failure_under_the_runner_mysql() {
+    failure_under_the_runner(Backend::MySql);
+}
+
 /// Starts the child, waits for its tenth batch, and kills it.
 fn kill_after_ten_batches(url: &str, mode: &str) {
     let mut child = Command::new(CHILD)
