@@ -191,6 +191,10 @@ pub enum Command {
     Generate {
         /// What the migration does; becomes part of the module name.
         description: String,
+        /// Write a data migration (a batched, resumable backfill) from a worked
+        /// example instead of an empty module; see docs/data-migrations.md.
+        #[arg(long)]
+        data: bool,
     },
     /// Compare the entities with the database and write a migration for the difference.
     #[command(after_help = crate::examples::AUTO)]

@@ -84,10 +84,11 @@ pub fn write_stderr(text: &str) {
 }
 
 /// Logs go to stderr, credentials redacted: `RUST_LOG` if set, else `-v` (info)
-/// or `-vv` (debug, with SQL).
+/// or `-vv` (debug, with SQL). Data-migration progress (target
+/// `db_migrate::data`) is logged at info by default.
 pub fn init_logging(verbose: u8) {
     let default = match verbose {
-        0 => "warn,sqlx=off",
+        0 => "warn,sqlx=off,db_migrate::data=info",
         1 => "info,sqlx=warn",
         _ => "debug,sqlx=info",
     };

@@ -11,6 +11,7 @@
 pub mod backends;
 pub mod capture;
 pub mod change;
+pub mod data;
 pub mod desired;
 pub mod dialect;
 pub mod diff;

@@ -7,6 +7,7 @@ pub mod browser;
 pub mod build;
 pub mod cases;
 pub mod converge;
+pub mod data;
 pub mod every_change;
 pub mod hostile;
 pub mod interpreted;

@@ -5,6 +5,7 @@ pub(crate) mod backup;
 pub(crate) mod check;
 mod config;
 pub(crate) mod data_loss;
+pub(crate) mod data_template;
 pub(crate) mod diff;
 mod diff_html;
 pub(crate) mod down_hazards;
@@ -226,7 +227,7 @@ async fn dispatch(ctx: &Context<'_>, command: &Command) -> anyhow::Result<ExitCo
             migration, applied, ..
         } => repair::resolve(ctx, migration, *applied).await,
         Command::Stamp { target, .. } => repair::stamp(ctx, target).await,
-        Command::Generate { description } => generate::run(ctx, description).await,
+        Command::Generate { description, data } => generate::run(ctx, description, *data).await,
         Command::Auto {
             description,
             renames,
