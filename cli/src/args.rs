@@ -36,13 +36,15 @@ pub struct Cli {
 }
 
 /// Options every command takes.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct Global {
     /// Database URL (sqlite://FILE, postgres://..., mysql://...). Default: DATABASE_URL
     /// from the environment or .env, then POSTGRES_SERVER/USER/PASSWORD/DB/PORT, then
     /// the workspace's embedded SQLite file.
-    #[arg(short = 'u', long, global = true, value_name = "URL")]
-    pub database_url: Option<String>,
+    /// Repeat it to run `upgrade`, `status`, `check`, `verify`, `health` or `backup` on
+    /// several databases (docs/fleet.md).
+    #[arg(short = 'u', long, global = true, value_name = "URL", action = clap::ArgAction::Append)]
+    pub database_url: Vec<String>,
     /// Print one JSON document instead of text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -61,6 +63,61 @@ pub struct Global {
     /// DATABASE_SCHEMA, then `schema` in db-migrate.toml). An error on other backends.
     #[arg(long, global = true, value_name = "NAME")]
     pub schema: Option<String>,
+    #[command(flatten)]
+    pub fleet: FleetFlags,
+}
+
+impl Global {
+    /// The one `-u` URL of a single-database run (`None`: not given).
+    pub fn single_url(&self) -> Option<&str> {
+        self.database_url.first().map(String::as_str)
+    }
+}
+
+/// Several databases in one run (docs/fleet.md).
+#[derive(Debug, Args, Clone, Default)]
+pub struct FleetFlags {
+    /// Run on every database listed in FILE: one URL a line; blank lines and lines
+    /// starting with `#` are skipped; `?schema=NAME` on a PostgreSQL URL names a schema.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub targets: Option<std::path::PathBuf>,
+    /// Run on the databases (or, with `--targets-query-kind schema`, PostgreSQL
+    /// schemas) whose names this query returns in its first column, on the one
+    /// configured database.
+    #[arg(long, global = true, value_name = "SQL")]
+    pub targets_query: Option<String>,
+    /// What `--targets-query` returns: `database` names or PostgreSQL `schema` names.
+    #[arg(long, global = true, value_name = "KIND", default_value = "database")]
+    pub targets_query_kind: TargetsKind,
+    /// Several databases: how many to work on at once.
+    #[arg(short = 'j', long, global = true, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+    /// Several databases: start no new one after the first failure (those running finish).
+    #[arg(long, global = true)]
+    pub fail_fast: bool,
+    /// Several databases: run the first N alone first; when one of them fails, stop
+    /// there and skip the rest.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub canary: Option<u32>,
+}
+
+impl FleetFlags {
+    /// Whether the run names several databases: `--targets` or `--targets-query`
+    /// (several `-u` are counted by the caller).
+    pub fn lists_targets(&self) -> bool {
+        self.targets.is_some() || self.targets_query.is_some()
+    }
+}
+
+/// What the names `--targets-query` returns are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum TargetsKind {
+    /// Databases on the same server (PostgreSQL, MySQL/MariaDB).
+    #[default]
+    Database,
+    /// Schemas of the PostgreSQL database.
+    Schema,
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,6 +191,10 @@ pub enum Command {
     Generate {
         /// What the migration does; becomes part of the module name.
         description: String,
+        /// Write a data migration (a batched, resumable backfill) from a worked
+        /// example instead of an empty module; see docs/data-migrations.md.
+        #[arg(long)]
+        data: bool,
     },
     /// Compare the entities with the database and write a migration for the difference.
     #[command(after_help = crate::examples::AUTO)]
@@ -185,6 +246,10 @@ pub enum Command {
         /// The wanted side: this database URL instead of the entities.
         #[arg(long, value_name = "URL")]
         to: Option<String>,
+        /// Also write the visual schema diff to FILE: one self-contained HTML page
+        /// (tables and columns side by side, coloured), e.g. for a CI artifact.
+        #[arg(long, value_name = "FILE")]
+        html: Option<std::path::PathBuf>,
         #[command(flatten)]
         compare: CompareFlags,
         #[command(flatten)]
@@ -273,6 +338,29 @@ pub enum Command {
     /// Print the man page (roff): `db-migrate man > db-migrate.1 && man ./db-migrate.1`.
     #[command(alias = "man-page")]
     Man,
+    /// Serve the admin API (JSON under /api) for dashboards and scripts, on
+    /// 127.0.0.1:8790 by default; bearer tokens from DB_MIGRATE_OPERATOR_TOKEN and
+    /// DB_MIGRATE_VIEWER_TOKEN (comma-separated). See docs/admin.md.
+    #[command(after_help = crate::examples::SERVE)]
+    Serve(ServeArgs),
+}
+
+/// `db-migrate serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address and port to listen on. Anything but a loopback address needs
+    /// --allow-remote.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8790")]
+    pub bind: std::net::SocketAddr,
+    /// Allow a --bind address other than loopback (127.0.0.1, ::1): put TLS in
+    /// front of it (a reverse proxy), since tokens travel in every request.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Failed token attempts per client address and minute before it gets 429.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_failed_auth: u32,
+    #[command(flatten)]
+    pub lock: LockFlags,
 }
 
 /// `db-migrate backup`.

@@ -84,7 +84,7 @@ fn remember_password_variables() {
 }
 
 /// The variables of a `.env` file, parsed without touching the process environment.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct DotEnv {
     vars: HashMap<String, String>,
 }
@@ -159,7 +159,7 @@ fn error_kind(error: &dotenvy::Error) -> String {
 }
 
 /// The process environment first, then `.env`; blank values count as unset.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Variables {
     dotenv: DotEnv,
 }

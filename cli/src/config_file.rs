@@ -11,7 +11,7 @@ use serde::Deserialize;
 pub const FILE_NAME: &str = "db-migrate.toml";
 
 /// The keys of `db-migrate.toml`; every one is optional.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     /// The database URL, written in the file (prefer `database_url_env` for
@@ -39,7 +39,7 @@ pub struct ConfigFile {
 }
 
 /// A configuration file that was read, and where it is.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Loaded {
     pub path: PathBuf,
     pub file: ConfigFile,

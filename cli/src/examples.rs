@@ -42,7 +42,8 @@ pub const DIFF: &str = "\
 Examples:
   db-migrate diff                         the database against the entities
   db-migrate diff --from postgres://app@staging/app --to postgres://app@prod/app
-  db-migrate diff --json                  changes and hazards as JSON";
+  db-migrate diff --json                  changes and hazards as JSON
+  db-migrate diff --html report.html      also the visual report, as one HTML file";
 
 /// `db-migrate backup --help`.
 pub const BACKUP: &str = "\
@@ -76,3 +77,10 @@ Examples:
   db-migrate init --name migrate          the binary crate's folder and name
   db-migrate init --force                 rewrite the files an earlier init wrote
   cargo run -p db-migrate -- status       then use the workspace's own binary";
+
+/// `db-migrate serve --help`.
+pub const SERVE: &str = "\
+Examples:
+  DB_MIGRATE_OPERATOR_TOKEN=$(openssl rand -hex 32) db-migrate serve
+  DB_MIGRATE_VIEWER_TOKEN=t1,t2 db-migrate serve --bind 127.0.0.1:9000
+  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8790/api/status";

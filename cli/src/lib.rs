@@ -17,6 +17,7 @@
 
 #[macro_use]
 mod output;
+pub mod admin;
 mod args;
 mod commands;
 mod config;
@@ -24,9 +25,11 @@ mod config_file;
 mod connect;
 mod dir_lock;
 mod examples;
+mod fleet;
 mod interrupt;
 mod naming;
 mod ops;
+mod progress;
 mod redact;
 mod register;
 mod settings;
@@ -44,6 +47,7 @@ pub use commands::check::{
     CheckOptions, EditedMigration, FoundHazard, HazardSource, Report, SCRATCH_PREFIX, Scope,
     UnfinishedMigration, check_report, check_report_with,
 };
+pub use commands::data_template::data_migration_module;
 pub use commands::verify::{verify_report, verify_report_with};
 pub use redact::{redact, redact_url};
 pub use schema_diff::desired::EntityStatements;
@@ -89,6 +93,7 @@ where
 
 fn run_parsed(project: Project, args: args::Cli) -> ExitCode {
     output::init_logging(args.global.verbose);
+    progress::install(args.global.json);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

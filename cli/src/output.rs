@@ -12,32 +12,83 @@ use crate::redact::{RedactingStderr, redact, redact_json};
 /// `println!` with credentials redacted and control characters made visible (see
 /// [`crate::terminal`]): the CLI's only way to print a line on stdout.
 macro_rules! outln {
-    () => { ::std::println!() };
+    () => { $crate::output::write_stdout("\n") };
     ($($arg:tt)*) => {
-        ::std::println!("{}", $crate::terminal::visible_line(&$crate::redact::redact(&::std::format!($($arg)*))))
+        $crate::output::write_stdout(&::std::format!(
+            "{}\n",
+            $crate::terminal::visible_line(&$crate::redact::redact(&::std::format!($($arg)*)))
+        ))
     };
 }
 
 /// `eprintln!` with credentials redacted and control characters made visible: the
 /// CLI's only way to print a line on stderr.
 macro_rules! errln {
-    () => { ::std::eprintln!() };
+    () => { $crate::output::write_stderr("\n") };
     ($($arg:tt)*) => {
-        ::std::eprintln!("{}", $crate::terminal::visible_line(&$crate::redact::redact(&::std::format!($($arg)*))))
+        $crate::output::write_stderr(&::std::format!(
+            "{}\n",
+            $crate::terminal::visible_line(&$crate::redact::redact(&::std::format!($($arg)*)))
+        ))
     };
 }
 
 /// `print!` with credentials redacted, for text that carries its own newlines and
 /// has already been made visible line by line ([`crate::terminal::visible_lines`]).
 macro_rules! out {
-    ($($arg:tt)*) => { ::std::print!("{}", $crate::redact::redact(&::std::format!($($arg)*))) };
+    ($($arg:tt)*) => { $crate::output::write_stdout(&$crate::redact::redact(&::std::format!($($arg)*))) };
+}
+
+/// What a command printed while [`capture`] ran it: its stdout and its stderr.
+#[derive(Debug, Default)]
+pub struct Captured {
+    pub stdout: String,
+    pub stderr: String,
+}
+
+tokio::task_local! {
+    /// The buffer of the command running under [`capture`], if any.
+    static CAPTURE: std::cell::RefCell<Captured>;
+}
+
+/// Runs `work` with everything it prints through `outln!`, `out!`, `errln!` and
+/// [`json`] kept in a buffer instead of written, so that commands run side by
+/// side (`db-migrate -u A -u B ...`) do not interleave their output. Logs
+/// (`tracing`) are not captured.
+pub async fn capture<F: std::future::Future>(work: F) -> (F::Output, Captured) {
+    CAPTURE
+        .scope(std::cell::RefCell::new(Captured::default()), async move {
+            let output = work.await;
+            let captured = CAPTURE.with(|c| std::mem::take(&mut *c.borrow_mut()));
+            (output, captured)
+        })
+        .await
+}
+
+/// Writes `text` (already redacted and made visible) on stdout, or into the
+/// buffer of [`capture`].
+pub fn write_stdout(text: &str) {
+    let kept = CAPTURE.try_with(|c| c.borrow_mut().stdout.push_str(text));
+    if kept.is_err() {
+        print!("{text}");
+    }
+}
+
+/// Writes `text` (already redacted and made visible) on stderr, or into the
+/// buffer of [`capture`].
+pub fn write_stderr(text: &str) {
+    let kept = CAPTURE.try_with(|c| c.borrow_mut().stderr.push_str(text));
+    if kept.is_err() {
+        eprint!("{text}");
+    }
 }
 
 /// Logs go to stderr, credentials redacted: `RUST_LOG` if set, else `-v` (info)
-/// or `-vv` (debug, with SQL).
+/// or `-vv` (debug, with SQL). Data-migration progress (target
+/// `db_migrate::data`) is logged at info by default.
 pub fn init_logging(verbose: u8) {
     let default = match verbose {
-        0 => "warn,sqlx=off",
+        0 => "warn,sqlx=off,db_migrate::data=info",
         1 => "info,sqlx=warn",
         _ => "debug,sqlx=info",
     };
@@ -100,7 +151,8 @@ pub fn usage_error(error: &clap::Error) -> ExitCode {
 
 /// Prints one JSON document on stdout, every string in it redacted.
 pub fn json(value: &serde_json::Value) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(&redact_json(value))?);
+    let text = serde_json::to_string_pretty(&redact_json(value))?;
+    write_stdout(&format!("{text}\n"));
     Ok(())
 }
 

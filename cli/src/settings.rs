@@ -59,7 +59,7 @@ fn sourced<T>(value: T, source: Origin) -> Sourced<T> {
 pub const DEFAULT_LOCK_TIMEOUT: u64 = 60;
 
 /// The configuration of this run, minus the database URL (see `config::resolve_url`).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// The configuration file read, if any.
     pub file: Option<Loaded>,
@@ -97,9 +97,9 @@ impl Settings {
         default_migration_dir: &Path,
     ) -> anyhow::Result<Settings> {
         let file = crate::config_file::load(global.config.as_deref())?;
-        // With `-u`, `.env` is not read at all (docs/security.md): a broken or
+        // With `-u` (or `--targets`), `.env` is not read at all (docs/security.md): a broken or
         // secret-laden file there does not concern this run.
-        let vars = if global.database_url.is_some() {
+        let vars = if !global.database_url.is_empty() || global.fleet.targets.is_some() {
             Variables::default()
         } else {
             Variables::find()?

@@ -4,62 +4,18 @@
 //! workspace's target folder), applies the existing migration to a SQLite file and
 //! then finds `No changes`. The steps are the ones docs/embedding.md shows.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
+
+#[path = "support/project.rs"]
+mod project;
+
+use project::{build, copy_fixture, run_binary, text};
 
 const NAME: &str = "fixture-db-migrate";
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("cli/ has a parent")
-        .to_path_buf()
-}
-
-/// A copy of the fixture (with this workspace's Cargo.lock, so that the offline
-/// build picks the versions already compiled).
-fn copy_fixture() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seaorm_cli_project");
-    copy_dir(&from, tmp.path());
-    std::fs::copy(
-        workspace_root().join("Cargo.lock"),
-        tmp.path().join("Cargo.lock"),
-    )
-    .expect("copy Cargo.lock");
-    tmp
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read fixture") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
-
 fn init(dir: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_db-migrate"))
-        .arg("init")
-        .arg("--dir")
-        .arg(dir)
-        .args(["--name", NAME])
-        .args(extra)
-        .output()
-        .expect("run db-migrate init")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+    project::init(dir, NAME, extra)
 }
 
 #[test]
@@ -88,36 +44,9 @@ fn init_on_a_sea_orm_cli_project_builds_and_reaches_no_changes() {
     );
 
     // The generated crate builds offline against the local registry cache.
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| workspace_root().join("target"), PathBuf::from);
-    let build = Command::new(env!("CARGO"))
-        .current_dir(root)
-        .env("CARGO_TARGET_DIR", &target)
-        .env("CARGO_INCREMENTAL", "0")
-        .args(["build", "--offline", "-p", NAME])
-        // This workspace's profile, so that the shared dependencies are reused.
-        .args(["--config", r#"profile.dev.debug="line-tables-only""#])
-        .args(["--config", r#"profile.dev.package."*".debug=false"#])
-        .output()
-        .expect("run cargo build");
-    assert!(
-        build.status.success(),
-        "cargo build failed:\n{}",
-        text(&build)
-    );
-
-    let binary = target.join("debug").join(NAME);
+    let binary = build(root, NAME);
     let url = format!("sqlite://{}?mode=rwc", root.join("app.db").display());
-    let run = |args: &[&str]| {
-        Command::new(&binary)
-            .current_dir(root)
-            .env_remove("DATABASE_URL")
-            .arg("-u")
-            .arg(&url)
-            .args(args)
-            .output()
-            .expect("run the generated binary")
-    };
+    let run = |args: &[&str]| run_binary(&binary, root, &url, args);
     let entities = run(&["entities"]);
     assert!(entities.status.success(), "{}", text(&entities));
     assert!(

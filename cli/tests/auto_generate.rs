@@ -66,7 +66,7 @@ fn auto_on_an_up_to_date_database_says_no_changes_and_writes_nothing() {
     assert_eq!(
         s.run(&["auto", "nothing", "--json", "--migration-dir", &d])
             .json(),
-        json!({"changes": [], "summary": [], "hazards": [], "preflight": [], "data_loss": [], "file": null})
+        json!({"changes": [], "summary": [], "hazards": [], "preflight": [], "data_loss": [], "file": null, "notes": []})
     );
     assert_eq!(files(&dir), ["lib.rs"]);
     assert_eq!(read(&dir.join("lib.rs")), lib_before);

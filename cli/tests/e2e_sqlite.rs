@@ -57,7 +57,7 @@ fn status_and_history_on_a_fresh_database() {
     let status = s.run(&["status", "--json"]).json();
     assert_eq!(
         status,
-        json!({"current": null, "head": head(), "pending": all, "unknown": [], "dirty": []})
+        json!({"current": null, "head": head(), "pending": all, "unknown": [], "dirty": [], "data": []})
     );
 
     let history = s.run(&["history", "--json"]).json();
@@ -97,7 +97,7 @@ fn upgrade_then_status_history_and_upgrade_again() {
     );
     assert_eq!(
         s.run(&["status", "--json"]).json(),
-        json!({"current": head(), "head": head(), "pending": [], "unknown": [], "dirty": []})
+        json!({"current": head(), "head": head(), "pending": [], "unknown": [], "dirty": [], "data": []})
     );
 
     let text = s.run(&["history"]).ok().to_owned();

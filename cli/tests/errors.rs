@@ -107,7 +107,7 @@ fn a_history_row_the_code_does_not_have() {
     let status = s.run(&["status", "--json"]).json();
     assert_eq!(
         status,
-        json!({"current": head, "head": head, "pending": [], "unknown": ["m20000101_000000_ghost"], "dirty": []})
+        json!({"current": head, "head": head, "pending": [], "unknown": ["m20000101_000000_ghost"], "dirty": [], "data": []})
     );
     let text = s.run(&["status"]).ok().to_owned();
     assert!(

@@ -228,8 +228,8 @@ pub fn type_label(ty: &ColumnType) -> String {
     }
 }
 
-/// A default value as SQL-ish text.
-fn default_label(default: &DefaultValue) -> String {
+/// A default value as SQL-ish text: `NULL`, `'x'`, `CURRENT_TIMESTAMP`.
+pub fn default_label(default: &DefaultValue) -> String {
     match default {
         DefaultValue::Null => "NULL".into(),
         DefaultValue::Bool(value) => value.to_string(),

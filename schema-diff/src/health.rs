@@ -226,15 +226,36 @@ pub fn report(status: Status, backend: sea_orm::DbBackend) -> HealthReport {
     }
 }
 
-/// Migrations a live run is applying now, one sentence each: `degraded`.
+/// Migrations a live run is applying now, one sentence each, with the
+/// progress of their data-migration steps: `degraded`.
 pub(crate) fn in_progress_problems(status: &Status) -> Vec<String> {
-    match &status.lock_holder {
+    let mut problems: Vec<String> = match &status.lock_holder {
         Some(holder) => status
             .in_progress()
             .map(|row| one_line(&in_progress_message(row, holder)))
             .collect(),
         None => Vec::new(),
-    }
+    };
+    problems.extend(data_progress(status));
+    problems
+}
+
+/// One sentence per unfinished data-migration step: its progress, and whether a
+/// run is applying it now or the next upgrade resumes it.
+pub fn data_progress(status: &Status) -> Vec<String> {
+    status
+        .data
+        .iter()
+        .map(|step| {
+            let running = status.in_progress().any(|row| row.version == step.version);
+            let how = if running {
+                "running now"
+            } else {
+                "interrupted; the next upgrade resumes it from its checkpoint"
+            };
+            one_line(&format!("{}: {how}", step.describe()))
+        })
+        .collect()
 }
 
 /// The problems that make the status `error`: unknown versions, dirty
@@ -280,6 +301,7 @@ mod tests {
             unknown: Vec::new(),
             dirty: Vec::new(),
             lock_holder: None,
+            data: Vec::new(),
         }
     }
 

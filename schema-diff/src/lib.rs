@@ -11,6 +11,7 @@
 pub mod backends;
 pub mod capture;
 pub mod change;
+pub mod data;
 pub mod desired;
 pub mod dialect;
 pub mod diff;
@@ -27,6 +28,7 @@ pub mod order;
 pub mod portable;
 pub mod pull;
 pub mod render;
+pub mod report;
 pub mod reverse;
 pub mod runner;
 pub mod runtime;

@@ -161,3 +161,78 @@ impl Scratch {
         }
     }
 }
+
+/// Many empty databases on one server, made and dropped through a single admin
+/// connection, with no connection kept open to any of them (so that a hundred
+/// fit in the server's connection limit): the targets of fleet runs.
+pub struct ScratchDatabases {
+    pub backend: Backend,
+    /// `SERVER/NAME` for each database, in order.
+    pub urls: Vec<String>,
+    names: Vec<String>,
+    server: String,
+}
+
+impl ScratchDatabases {
+    /// `count` new empty databases on PostgreSQL or MariaDB, or `None` (with a
+    /// message) when the server is unreachable outside CI. Panics in CI when it
+    /// is unreachable, and for SQLite (use files in a temp folder).
+    pub async fn new(backend: Backend, label: &str, count: usize) -> Option<ScratchDatabases> {
+        let server = backend
+            .server_url()
+            .expect("ScratchDatabases is for PostgreSQL and MariaDB");
+        let admin = admin(backend, &server).await?;
+        let prefix = unique_name(&format!("dbm_{label}"));
+        let mut set = ScratchDatabases {
+            backend,
+            urls: Vec::new(),
+            names: Vec::new(),
+            server,
+        };
+        for i in 0..count {
+            let name = format!("{prefix}_{i}");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create scratch database");
+            set.urls.push(format!("{}/{name}", set.server));
+            set.names.push(name);
+        }
+        admin.close().await.ok();
+        Some(set)
+    }
+
+    /// Drops every database of the set.
+    pub async fn cleanup(self) {
+        let Some(admin) = admin(self.backend, &self.server).await else {
+            return;
+        };
+        for name in &self.names {
+            let sql = match self.backend {
+                Backend::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                _ => format!("DROP DATABASE IF EXISTS {name}"),
+            };
+            admin.execute_unprepared(&sql).await.ok();
+        }
+        admin.close().await.ok();
+    }
+}
+
+/// The server's admin connection, `None` (with a message) when unreachable
+/// outside CI; panics in CI.
+async fn admin(backend: Backend, server: &str) -> Option<DatabaseConnection> {
+    let admin_url = match backend {
+        Backend::Postgres => format!("{server}/postgres"),
+        _ => format!("{server}/mysql"),
+    };
+    match connect(&admin_url).await {
+        Ok(db) => Some(db),
+        Err(e) => {
+            if in_ci() {
+                panic!("{backend:?} is unreachable at {server} in CI: {e}");
+            }
+            eprintln!("SKIPPED on {backend:?}: server unreachable at {server} ({e})");
+            None
+        }
+    }
+}

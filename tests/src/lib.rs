@@ -1,10 +1,13 @@
 //! Shared support for the end-to-end tests: scratch databases on every backend,
-//! migrations interpreted from a change list, and the convergence check.
+//! migrations interpreted from a change list, the convergence check, and headless
+//! Chromium for browser tests.
 
 pub mod backend;
+pub mod browser;
 pub mod build;
 pub mod cases;
 pub mod converge;
+pub mod data;
 pub mod every_change;
 pub mod hostile;
 pub mod interpreted;

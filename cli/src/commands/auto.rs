@@ -15,6 +15,14 @@ use serde_json::json;
 
 use super::Context;
 
+/// What `auto` says when it adds a NOT NULL column without a default to a table
+/// holding rows: the migration writes schema changes only, the data is the
+/// developer's, in three steps.
+const EXPAND_BACKFILL_CONTRACT: &str = "a NOT NULL column without a default cannot be added to a table holding rows; \
+     expand/backfill/contract instead: add it nullable (or with a default), fill it with \
+     a data migration (`db-migrate generate --data \"...\"`), then make it NOT NULL. See \
+     docs/data-migrations.md#expand-backfill-contract";
+
 pub async fn run(
     ctx: &Context<'_>,
     description: &str,
@@ -136,6 +144,11 @@ pub async fn run(
         Some(super::generate::write_module(ctx, description, &text)?)
     };
 
+    let notes: Vec<&str> = if file.is_some() && preflight.iter().any(|h| h.code == "DF001") {
+        vec![EXPAND_BACKFILL_CONTRACT]
+    } else {
+        Vec::new()
+    };
     if ctx.global.json {
         crate::output::json(&json!({
             "changes": changes,
@@ -144,6 +157,7 @@ pub async fn run(
             "preflight": preflight,
             "data_loss": losses,
             "file": file,
+            "notes": notes,
         }))?;
     } else if let Some(path) = &file {
         outln!("{} change(s):", summary.len());
@@ -165,6 +179,9 @@ pub async fn run(
             {
                 outln!("  {hazard}");
             }
+        }
+        for note in &notes {
+            outln!("note: {note}");
         }
         let suggested = rename_flags(&rename_candidates(&changes, Some(dialect)));
         outln!("wrote {}", crate::output::relative(path));

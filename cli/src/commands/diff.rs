@@ -6,7 +6,8 @@
 //! `CREATE TABLE` (one column per line) and `CREATE INDEX`es. Each side is first put
 //! in the dialect's canonical form (the form the differ compares), so that spellings
 //! the differ treats as equal do not show up as differences. Whether the schemas are
-//! equal is decided by the differ, never by the text.
+//! equal is decided by the differ, never by the text. With `--html FILE` the same
+//! comparison is also written as a visual report ([`schema_diff::report`]).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -24,8 +25,8 @@ pub async fn run(
     ctx: &Context<'_>,
     from: Option<&str>,
     to: Option<&str>,
+    html: Option<&std::path::Path>,
 ) -> anyhow::Result<ExitCode> {
-    let options = ctx.settings.diff_options();
     let exclusions = ctx.settings.exclusions();
     let from_url = match from {
         Some(url) => crate::config::flag_url(url),
@@ -43,14 +44,12 @@ pub async fn run(
         None => (super::auto::desired_schema(ctx)?, "entities".to_owned()),
     };
 
-    let changes = schema_diff::diff(&actual, &desired, dialect, &options);
+    let Comparison {
+        changes,
+        summary,
+        hazards,
+    } = compare(ctx, &actual, &desired, dialect);
     let shown = schema_diff::change::as_run_on(&changes, dialect);
-    let summary: Vec<String> = shown.iter().map(|c| c.describe()).collect();
-    let lint_options = schema_diff::lint::LintOptions {
-        dialect: Some(dialect),
-        backends: ctx.settings.backends.value,
-    };
-    let hazards = schema_diff::lint::lint_with(&changes, &actual, &lint_options);
     let desired_norm = dialect.normalize_schema(&desired);
     let actual_norm = align_names(dialect.normalize_schema(&actual), &desired_norm);
     let old = render_schema(&actual_norm, dialect);
@@ -61,6 +60,18 @@ pub async fn run(
         .header(&from_label, &to_label)
         .to_string();
     let equal = changes.is_empty();
+    if let Some(path) = html {
+        let report = schema_diff::report::SchemaReport::build(&schema_diff::report::ReportInput {
+            from_label: &from_label,
+            to_label: &to_label,
+            dialect,
+            actual: &actual_norm,
+            desired: &desired_norm,
+            changes: &changes,
+            hazards: &hazards,
+        });
+        super::diff_html::write_report(path, &report)?;
+    }
 
     if ctx.global.json {
         crate::output::json(&json!({
@@ -78,6 +89,9 @@ pub async fn run(
                 outln!();
             }
             outln!("No changes: {from_label} matches {to_label}");
+            if let Some(path) = html {
+                outln!("HTML report: {}", path.display());
+            }
         } else {
             if !text.is_empty() {
                 outln!();
@@ -97,6 +111,9 @@ pub async fn run(
                     outln!("  {hazard}");
                 }
             }
+            if let Some(path) = html {
+                outln!("HTML report: {}", path.display());
+            }
         }
     }
     Ok(if equal {
@@ -106,8 +123,40 @@ pub async fn run(
     })
 }
 
+/// What `diff --json` (and the admin API's drift) says of two schemas.
+pub struct Comparison {
+    /// From the first schema to the second.
+    pub changes: Vec<schema_diff::Change>,
+    /// One line per change, as run on the dialect.
+    pub summary: Vec<String>,
+    pub hazards: Vec<schema_diff::lint::Hazard>,
+}
+
+/// The changes from `actual` to `desired` on `dialect`, described and linted with
+/// the configured options.
+pub fn compare(
+    ctx: &Context<'_>,
+    actual: &Schema,
+    desired: &Schema,
+    dialect: Dialect,
+) -> Comparison {
+    let changes = schema_diff::diff(actual, desired, dialect, &ctx.settings.diff_options());
+    let shown = schema_diff::change::as_run_on(&changes, dialect);
+    let summary: Vec<String> = shown.iter().map(|c| c.describe()).collect();
+    let lint_options = schema_diff::lint::LintOptions {
+        dialect: Some(dialect),
+        backends: ctx.settings.backends.value,
+    };
+    let hazards = schema_diff::lint::lint_with(&changes, actual, &lint_options);
+    Comparison {
+        changes,
+        summary,
+        hazards,
+    }
+}
+
 /// The schema of the database at `url`, and its dialect.
-async fn read_database(url: &str) -> anyhow::Result<(Schema, Dialect)> {
+pub async fn read_database(url: &str) -> anyhow::Result<(Schema, Dialect)> {
     let db = crate::connect::connect_for_reading(url).await?;
     let dialect = Dialect::of(db.get_database_backend()).context("unsupported database backend")?;
     let schema = schema_diff::introspect::introspect(&db)

@@ -34,7 +34,18 @@ pub async fn inspect(
     db: &DatabaseConnection,
     plan: &[String],
 ) -> anyhow::Result<(Vec<Script>, Vec<Loss>)> {
-    let mut scripts = capture(ctx, plan, Direction::Down, db.get_database_backend()).await;
+    inspect_direction(ctx, db, plan, Direction::Down).await
+}
+
+/// [`inspect`] in either direction: the `up` of pending migrations (the admin
+/// API's pending list) is read for what it drops the same way.
+pub async fn inspect_direction(
+    ctx: &Context<'_>,
+    db: &DatabaseConnection,
+    plan: &[String],
+    direction: Direction,
+) -> anyhow::Result<(Vec<Script>, Vec<Loss>)> {
+    let mut scripts = capture(ctx, plan, direction, db.get_database_backend()).await;
     if scripts.is_empty() {
         return Ok((scripts, Vec::new()));
     }
@@ -45,7 +56,7 @@ pub async fn inspect(
     let dropped = schema_diff::lint::dropped_by_sql(&all, &actual);
     let losses = schema_diff::lint::count_losses(db, &dropped)
         .await
-        .context("cannot count the rows the rollback would drop")?;
+        .context("cannot count the rows the migrations would drop")?;
     for script in &mut scripts {
         let own = schema_diff::lint::dropped_by_sql(&script.sql, &actual);
         script.hazards = own.iter().map(|d| hazard(d, &losses)).collect();

@@ -88,7 +88,7 @@ pub async fn upgrade(ctx: &Context<'_>, target: &str) -> anyhow::Result<ExitCode
 /// The preflight of what applying the migrations up to `last` does to this
 /// database: the migrations are replayed on a scratch database, the difference to
 /// this one's schema is what they change, and its risky changes are counted here.
-async fn preflight(
+pub async fn preflight(
     ctx: &Context<'_>,
     db: &sea_orm::DatabaseConnection,
     last: &str,

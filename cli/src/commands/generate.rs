@@ -1,4 +1,5 @@
-//! `db-migrate generate`: an empty, registered migration module to write by hand.
+//! `db-migrate generate`: an empty, registered migration module to write by hand,
+//! or with `--data` a data migration from a worked example ([`super::data_template`]).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,11 +30,15 @@ impl MigrationTrait for Migration {
 }
 "#;
 
-pub async fn run(ctx: &Context<'_>, description: &str) -> anyhow::Result<ExitCode> {
-    let text = TEMPLATE.replace(
-        "DESCRIPTION",
-        description.lines().next().unwrap_or_default(),
-    );
+pub async fn run(ctx: &Context<'_>, description: &str, data: bool) -> anyhow::Result<ExitCode> {
+    let text = if data {
+        super::data_template::data_migration_module(description)
+    } else {
+        TEMPLATE.replace(
+            "DESCRIPTION",
+            description.lines().next().unwrap_or_default(),
+        )
+    };
     let path = write_module(ctx, description, &text)?;
     if ctx.global.json {
         crate::output::json(&json!({ "file": path }))?;

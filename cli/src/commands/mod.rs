@@ -1,16 +1,18 @@
 //! The commands.
 
-mod auto;
-mod backup;
+pub(crate) mod auto;
+pub(crate) mod backup;
 pub(crate) mod check;
 mod config;
 pub(crate) mod data_loss;
-mod diff;
-mod down_hazards;
-mod dry_run;
+pub(crate) mod data_template;
+pub(crate) mod diff;
+mod diff_html;
+pub(crate) mod down_hazards;
+pub(crate) mod dry_run;
 mod entities;
 mod generate;
-mod health;
+pub(crate) mod health;
 mod history;
 mod init;
 mod man;
@@ -19,6 +21,7 @@ mod pull;
 mod repair;
 mod restore;
 pub(crate) mod scratch;
+mod serve;
 mod shell;
 mod sql;
 mod start;
@@ -38,7 +41,7 @@ use crate::settings::{CommandFlags, Origin, Settings};
 pub struct Context<'a> {
     pub project: &'a Project,
     pub global: &'a Global,
-    pub settings: Settings,
+    pub settings: &'a Settings,
     pub url: String,
     /// Where the URL came from (`None`: it could not be resolved).
     pub url_source: Option<Origin>,
@@ -102,8 +105,11 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
         let given = !matches!(dir.source, crate::settings::Origin::Default);
         generate::require_migration_crate(&dir.value, given)?;
     }
+    if crate::fleet::requested(&cli.global) {
+        return crate::fleet::run(project, &cli, settings).await;
+    }
     let resolved = crate::config::resolve_url(
-        cli.global.database_url.as_deref(),
+        cli.global.single_url(),
         &settings,
         &project.default_sqlite_path,
     );
@@ -119,10 +125,30 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
             (String::new(), None)
         }
     };
+    run_on(
+        project,
+        &cli.global,
+        &cli.command,
+        settings,
+        url,
+        url_source,
+    )
+    .await
+}
+
+/// Runs `command` on the database `url`, in the PostgreSQL schema of `settings`.
+pub(crate) async fn run_on(
+    project: &Project,
+    global: &Global,
+    command: &Command,
+    settings: Settings,
+    url: String,
+    url_source: Option<Origin>,
+) -> anyhow::Result<ExitCode> {
     if let Some(schema) = &settings.schema
         && !url.is_empty()
         && !url.starts_with("postgres")
-        && !matches!(cli.command, Command::Config)
+        && !matches!(command, Command::Config)
     {
         anyhow::bail!(
             "a schema (`{}`, from {}) is a PostgreSQL setting, and the database is not \
@@ -135,12 +161,12 @@ pub async fn run(project: &Project, cli: Cli) -> anyhow::Result<ExitCode> {
     let schema = settings.schema.as_ref().map(|s| s.value.clone());
     let ctx = Context {
         project,
-        global: &cli.global,
-        settings,
+        global,
+        settings: &settings,
         url,
         url_source,
     };
-    crate::connect::in_schema(schema, dispatch(&ctx, &cli.command)).await
+    crate::connect::in_schema(schema, dispatch(&ctx, command)).await
 }
 
 /// The shared settings a command's own flags carry.
@@ -173,6 +199,7 @@ fn command_flags(command: &Command) -> CommandFlags<'_> {
         | Command::Resolve { lock, .. }
         | Command::Stamp { lock, .. } => flags.lock_timeout = lock.lock_timeout,
         Command::Start(args) => flags.lock_timeout = args.lock.lock_timeout,
+        Command::Serve(args) => flags.lock_timeout = args.lock.lock_timeout,
         _ => {}
     }
     flags
@@ -207,7 +234,7 @@ async fn dispatch(ctx: &Context<'_>, command: &Command) -> anyhow::Result<ExitCo
             migration, applied, ..
         } => repair::resolve(ctx, migration, *applied).await,
         Command::Stamp { target, .. } => repair::stamp(ctx, target).await,
-        Command::Generate { description } => generate::run(ctx, description).await,
+        Command::Generate { description, data } => generate::run(ctx, description, *data).await,
         Command::Auto {
             description,
             renames,
@@ -215,7 +242,9 @@ async fn dispatch(ctx: &Context<'_>, command: &Command) -> anyhow::Result<ExitCo
             ..
         } => auto::run(ctx, description, renames, *allow_data_loss).await,
         Command::Sql { range, backend } => sql::run(ctx, range, backend.as_deref()).await,
-        Command::Diff { from, to, .. } => diff::run(ctx, from.as_deref(), to.as_deref()).await,
+        Command::Diff { from, to, html, .. } => {
+            diff::run(ctx, from.as_deref(), to.as_deref(), html.as_deref()).await
+        }
         Command::Check {
             fail_on_pending,
             deny,
@@ -239,6 +268,7 @@ async fn dispatch(ctx: &Context<'_>, command: &Command) -> anyhow::Result<ExitCo
         Command::Init { .. } => bail_init(),
         Command::Completions { shell } => shell::completions(*shell),
         Command::Man => man::run(),
+        Command::Serve(args) => serve::run(ctx, args).await,
     }
 }
 

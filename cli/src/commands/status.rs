@@ -27,12 +27,29 @@ pub async fn run(ctx: &Context<'_>) -> anyhow::Result<ExitCode> {
                 })
             })
             .collect();
+        let data: Vec<_> = status
+            .data
+            .iter()
+            .map(|step| {
+                json!({
+                    "version": step.version,
+                    "step": step.step,
+                    "percent": step.percent(),
+                    "rows_done": step.rows_done,
+                    "rows_total": step.rows_total,
+                    "batches": step.batches,
+                    "last_key": step.last_key,
+                    "updated_at": schema_diff::runner::format_unix(step.updated_at),
+                })
+            })
+            .collect();
         crate::output::json(&json!({
             "current": status.current,
             "head": status.head,
             "pending": status.pending,
             "unknown": status.unknown,
             "dirty": dirty,
+            "data": data,
         }))?;
     } else {
         outln!("current: {}", status.current.as_deref().unwrap_or("(none)"));
@@ -57,6 +74,9 @@ pub async fn run(ctx: &Context<'_>) -> anyhow::Result<ExitCode> {
                 let message = schema_diff::runner::in_progress_message(row, holder);
                 outln!("in progress: {}", crate::redact::redact(&message));
             }
+        }
+        for line in schema_diff::health::data_progress(&status) {
+            outln!("{}", crate::redact::redact(&line));
         }
         let broken: Vec<_> = status.needs_repair().collect();
         if !broken.is_empty() {

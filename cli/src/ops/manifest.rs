@@ -286,10 +286,12 @@ pub async fn count_rows(db: &impl ConnectionTrait) -> anyhow::Result<Vec<TableRo
     Ok(out)
 }
 
-/// The migration history tables, whose rows a `--schema-only` backup keeps.
+/// The migration history tables (and data-migration checkpoints), whose rows a
+/// `--schema-only` backup keeps.
 pub fn is_history_table(name: &str) -> bool {
     name == schema_diff::runner::HISTORY_TABLE
         || name == schema_diff::runner::companion::COMPANION_TABLE
+        || name == schema_diff::data::CHECKPOINT_TABLE
 }
 
 #[cfg(test)]

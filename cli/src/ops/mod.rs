@@ -60,7 +60,12 @@ pub async fn create(
 ) -> anyhow::Result<Created> {
     let target = Target::parse(url)?;
     let now = chrono::Utc::now();
-    let name = safe_name(&target.name());
+    // A PostgreSQL schema's backups carry its name: schema-per-tenant databases
+    // back up each tenant to a file of its own.
+    let name = match (crate::connect::schema(), &target) {
+        (Some(schema), Target::Server(_)) => safe_name(&format!("{}_{schema}", target.name())),
+        _ => safe_name(&target.name()),
+    };
     let default_name = format!(
         "{name}-{}.{}",
         now.format("%Y%m%dT%H%M%S%.3fZ"),

@@ -193,13 +193,36 @@ pub(super) async fn run_one(
                 // The row still says started: as dirty, and as true.
                 tracing::warn!(version, error = %e, "could not record the failure");
             }
+            let advice = if direction == Direction::Up && stopped_at_checkpoint(exec, version).await
+            {
+                "Its data migration stopped after its last committed batch (`db-migrate \
+                 status` shows where): fix the cause and run `db-migrate upgrade` again, \
+                 which resumes from the checkpoint"
+                    .to_owned()
+            } else {
+                recovery::just_failed(version, direction == Direction::Down, backend)
+            };
             Err(RunError::PartlyApplied {
                 version: version.to_owned(),
-                advice: recovery::just_failed(version, direction == Direction::Down, backend),
+                advice,
                 source,
             })
         }
         Err(Stop::Db(source)) => Err(failed_in_transaction(version, source)),
+    }
+}
+
+/// Whether `version` has a data-migration step that started and did not finish
+/// ([`crate::data`]): the next upgrade resumes it, so it needs no repair.
+async fn stopped_at_checkpoint(exec: &DatabaseExecutor<'_>, version: &str) -> bool {
+    match crate::data::checkpoint::read_all(exec).await {
+        Ok(steps) => steps
+            .iter()
+            .any(|s| s.version == version && s.state == crate::data::StepState::Running),
+        Err(e) => {
+            tracing::debug!(version, error = %e, "reading the data-migration checkpoints");
+            false
+        }
     }
 }
 
@@ -284,6 +307,8 @@ async fn write_record(
         }
         Direction::Down => {
             history::delete(db, record.version).await?;
+            // A later upgrade runs its data-migration steps afresh.
+            crate::data::checkpoint::remove_version(db, record.version).await?;
             companion::remove(db, record.version).await
         }
     }

@@ -18,7 +18,7 @@
 mod app;
 pub mod companion;
 mod execute;
-mod history;
+pub(crate) mod history;
 pub mod lock;
 mod recovery;
 mod repair;
@@ -36,7 +36,7 @@ use lock::Lock;
 
 pub use app::upgrade_app;
 pub use execute::migration_checksum;
-pub use history::{AppliedMigration, HISTORY_TABLE};
+pub use history::{AppliedMigration, HISTORY_TABLE, table_exists};
 pub use lock::DEFAULT_LOCK_TIMEOUT;
 pub use recovery::{
     dirty_message, format_unix, in_progress_message, is_in_progress, unfinished_message,
@@ -179,15 +179,28 @@ pub struct Status {
     /// row is `started` or `rolling_back` (PostgreSQL, MySQL/MariaDB): such a
     /// row is then a migration in progress ([`is_in_progress`]), not a failure.
     pub lock_holder: Option<String>,
+    /// Data-migration steps started and not finished ([`crate::data`]), with
+    /// their progress: running now, or interrupted and resumed by the next upgrade.
+    pub data: Vec<crate::data::Checkpoint>,
 }
 
 impl Status {
     /// The dirty rows that are not migrations in progress under a live lock:
     /// these need repairing.
     pub fn needs_repair(&self) -> impl Iterator<Item = &CompanionRow> {
-        self.dirty
-            .iter()
-            .filter(|row| !is_in_progress(row, self.lock_holder.as_deref()))
+        self.dirty.iter().filter(|row| {
+            !is_in_progress(row, self.lock_holder.as_deref()) && !self.is_resumable(row)
+        })
+    }
+
+    /// Whether `row` is an interrupted data migration that the next upgrade
+    /// resumes from its checkpoint: it stopped on the way up (`started` or
+    /// `failed`) while one of its [`crate::data::Backfill`] steps was running.
+    pub fn is_resumable(&self, row: &CompanionRow) -> bool {
+        matches!(
+            row.state,
+            companion::MigrationState::Started | companion::MigrationState::Failed
+        ) && self.data.iter().any(|step| step.version == row.version)
     }
 
     /// The dirty rows that a live run is applying or rolling back right now.
@@ -292,6 +305,11 @@ impl Runner {
             .into_iter()
             .filter(|row| row.state.is_dirty())
             .collect();
+        let data = crate::data::checkpoint::read_all(db)
+            .await?
+            .into_iter()
+            .filter(|step| step.state == crate::data::StepState::Running)
+            .collect();
         let versions = self.versions();
         let known: HashSet<&str> = versions.iter().map(String::as_str).collect();
         let applied_set: HashSet<&str> = applied.iter().map(|a| a.version.as_str()).collect();
@@ -324,6 +342,7 @@ impl Runner {
             unknown,
             dirty,
             lock_holder: None,
+            data,
         })
     }
 
@@ -334,11 +353,17 @@ impl Runner {
         if !status.unknown.is_empty() {
             return Err(RunError::UnknownApplied(status.unknown));
         }
-        if !status.dirty.is_empty() {
+        // An interrupted data migration is not in an unknown state: its
+        // checkpoint says where it stopped, and running it again resumes there.
+        let broken: Vec<&CompanionRow> = status
+            .dirty
+            .iter()
+            .filter(|row| !status.is_resumable(row))
+            .collect();
+        if !broken.is_empty() {
             let backend = db.get_database_backend();
             return Err(RunError::Dirty(
-                status
-                    .dirty
+                broken
                     .iter()
                     .map(|row| dirty_message(row, backend))
                     .collect(),

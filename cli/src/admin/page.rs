@@ -1,0 +1,96 @@
+//! The dashboard page (a placeholder for now), the headers every answer carries,
+//! and the answers for unknown paths and methods.
+
+use axum::extract::rejection::NestedPathRejection;
+use axum::extract::{NestedPath, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::error::ApiError;
+
+/// The page at `GET /`: says the dashboard is served here and where the API is.
+/// It holds no data, so it needs no token.
+const INDEX: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>db-migrate admin</title>
+</head>
+<body>
+<h1>db-migrate admin</h1>
+<p>The db-migrate dashboard is served here. Its JSON API is under
+<a href="{base}/api/status">{base}/api/status</a> (a bearer token is needed:
+<code>Authorization: Bearer TOKEN</code>).</p>
+</body>
+</html>
+"#;
+
+/// `GET /`, with links under the path the router is mounted at.
+pub async fn index(nested: Result<NestedPath, NestedPathRejection>) -> Html<String> {
+    let base = nested
+        .map(|n| n.as_str().trim_end_matches('/').to_owned())
+        .unwrap_or_default();
+    Html(INDEX.replace("{base}", &html_escaped(&base)))
+}
+
+/// `text` safe inside HTML text and attribute values.
+fn html_escaped(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_owned(),
+            '<' => "&lt;".to_owned(),
+            '>' => "&gt;".to_owned(),
+            '"' => "&quot;".to_owned(),
+            '\'' => "&#39;".to_owned(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// Any other path.
+pub async fn not_found() -> ApiError {
+    ApiError::not_found("no such path")
+}
+
+/// A known path with another method.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this path does not take this method",
+    )
+}
+
+/// The headers of every answer: nothing cached, no content sniffing, no framing,
+/// no referrer, and on HTML a policy that allows no script, style or frame from
+/// anywhere else (and no inline script).
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if is_html {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+                 connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            ),
+        );
+    }
+    response.into_response()
+}

@@ -1,0 +1,128 @@
+//! A child process for `tests/tests/data_migrations.rs`: backfills the table
+//! `items` (made by [`tests::data::create_items`]) so that the test can kill it
+//! in the middle and run it again.
+//!
+//! Usage: `data_child URL runner|direct slow|fast`. `runner` runs the backfill
+//! inside a migration (`use_transaction() == Some(false)`) through the runner;
+//! `direct` runs it on the connection. `slow` pauses 20 ms after each batch.
+//! Prints `START <rows done before>` when the step starts, `BATCH <n>` after
+//! each committed batch and `DONE <rows in this run>` at the end; on error
+//! prints `error: ...` on stderr and exits 1.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use schema_diff::data::{Backfill, Progress, ProgressSink};
+use schema_diff::runner::{Runner, UpgradeTarget};
+use sea_orm::DbErr;
+use sea_orm_migration::{MigrationName, MigrationTrait, SchemaManager};
+use tests::data::{VERSION, counting_update};
+
+/// Prints each event on stdout, flushed at once.
+struct Printer;
+
+fn say(line: String) {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").ok();
+    out.flush().ok();
+}
+
+impl ProgressSink for Printer {
+    fn start(&self, p: &Progress) {
+        say(format!("START {}", p.rows_done));
+    }
+    fn batch(&self, p: &Progress) {
+        say(format!("BATCH {}", p.batches));
+    }
+    fn finish(&self, _: &Progress) {}
+}
+
+fn backfill(slow: bool) -> Backfill {
+    let pause = if slow {
+        Duration::from_millis(20)
+    } else {
+        Duration::ZERO
+    };
+    tests::data::items_backfill(VERSION, 50)
+        .throttle(pause)
+        .progress(Arc::new(Printer))
+}
+
+struct DataMigration {
+    slow: bool,
+}
+
+impl MigrationName for DataMigration {
+    fn name(&self) -> &str {
+        VERSION
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for DataMigration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(false)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let report = backfill(self.slow)
+            .run(manager.get_connection(), counting_update(None))
+            .await?;
+        if report.batches > 0 {
+            say(format!("DONE {}", report.rows));
+        }
+        Ok(())
+    }
+
+    async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
+        Ok(())
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (url, runner, slow) = match args.as_slice() {
+        [url, mode, speed]
+            if matches!(mode.as_str(), "runner" | "direct")
+                && matches!(speed.as_str(), "slow" | "fast") =>
+        {
+            (url.clone(), mode == "runner", speed == "slow")
+        }
+        _ => {
+            eprintln!("usage: data_child URL runner|direct slow|fast");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async {
+        let db = tests::backend::connect(&url).await?;
+        if runner {
+            Runner::new(vec![Box::new(DataMigration { slow })])
+                .upgrade(&db, &UpgradeTarget::Head, |_| {})
+                .await?;
+        } else {
+            let report = backfill(slow).run(&db, counting_update(None)).await?;
+            say(format!("DONE {}", report.rows));
+        }
+        Ok::<_, anyhow::Error>(())
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
