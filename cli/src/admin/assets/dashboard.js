@@ -1,0 +1,504 @@
+// The db-migrate dashboard: plain JavaScript, no framework, nothing loaded from
+// elsewhere. The token lives in sessionStorage only (never a cookie, never the
+// URL) and goes out as `Authorization: Bearer` on every API call. Every value
+// from the API reaches the page as text (createElement/textContent); the one
+// HTML inserted as HTML is the drift report, rendered and escaped by the server.
+"use strict";
+
+(function () {
+  const BASE = document.documentElement.dataset.base || "";
+  const TOKEN_KEY = "db-migrate-admin-token";
+  const POLL_MS = 400;
+  const state = { role: null, status: null, history: [] };
+
+  const $ = (selector, root) => (root || document).querySelector(selector);
+
+  /** An element with attributes and children (strings become text nodes). */
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "class") node.className = value;
+      else if (key === "text") node.textContent = value;
+      else if (key.startsWith("data-")) node.setAttribute(key, String(value));
+      else node.setAttribute(key, value === true ? "" : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(typeof child === "string" || typeof child === "number" ? String(child) : child);
+    }
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+    return node;
+  }
+
+  /** An API failure: the HTTP status and the API's error code and message. */
+  class ApiFailure extends Error {
+    constructor(status, code, message, details) {
+      super(message);
+      this.status = status;
+      this.code = code;
+      this.details = details;
+    }
+  }
+
+  function token() {
+    return sessionStorage.getItem(TOKEN_KEY);
+  }
+
+  /** Calls the API; JSON in and out (or text with `asText`). */
+  async function api(path, options) {
+    const opts = options || {};
+    const headers = { Authorization: "Bearer " + token() };
+    const init = { method: opts.method || "GET", headers, credentials: "omit", cache: "no-store" };
+    if (opts.body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(opts.body);
+    }
+    let response;
+    try {
+      response = await fetch(BASE + "/api" + path, init);
+    } catch (e) {
+      throw new ApiFailure(0, "network", "The server cannot be reached (" + e.message + ").");
+    }
+    if (!response.ok) {
+      let code = "http_" + response.status;
+      let message = response.status + " " + response.statusText;
+      let details = null;
+      try {
+        const body = await response.json();
+        if (body && body.error) {
+          code = body.error.code || code;
+          message = body.error.message || message;
+          details = body.error.details || null;
+        }
+      } catch (_) {
+        // not JSON: keep the status line
+      }
+      if (response.status === 429) {
+        const after = response.headers.get("Retry-After");
+        if (after) message += " (retry in " + after + " s)";
+      }
+      const failure = new ApiFailure(response.status, code, message, details);
+      if (response.status === 401 && !opts.signingIn) signOut("Your token was not accepted: sign in again.");
+      throw failure;
+    }
+    if (opts.asText) return { text: await response.text(), headers: response.headers };
+    return response.json();
+  }
+
+  /** A sentence for a failure, by its status. */
+  function describe(failure) {
+    switch (failure.status) {
+      case 401: return "Not signed in: " + failure.message;
+      case 403: return "Not allowed for your role: " + failure.message;
+      case 409: return "Refused (" + failure.code + "): " + failure.message;
+      case 429: return "Too many failed attempts: " + failure.message;
+      default: return failure.message || String(failure);
+    }
+  }
+
+  function show(node, message, kind) {
+    node.textContent = message;
+    node.className = "message " + (kind || "");
+    node.hidden = !message;
+  }
+
+  // ---- Signing in and out -------------------------------------------------
+
+  function signOut(message) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    state.role = null;
+    $("#dashboard").hidden = true;
+    $("#who").hidden = true;
+    $("#sign-in").hidden = false;
+    const dialog = $("#confirm");
+    if (dialog.open) dialog.close();
+    show($("#sign-in-error"), message || "", "error");
+    $("#token").value = "";
+    $("#token").focus();
+  }
+
+  async function signIn(given) {
+    if (given) sessionStorage.setItem(TOKEN_KEY, given);
+    try {
+      const me = await api("/me", { signingIn: true });
+      state.role = me.role;
+      $("#who-role").textContent = me.role;
+      $("#who-role").dataset.role = me.role;
+      $("#who-actor").textContent = me.actor;
+      $("#sign-in").hidden = true;
+      $("#who").hidden = false;
+      $("#dashboard").hidden = false;
+      show($("#sign-in-error"), "");
+      await refreshAll();
+    } catch (failure) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      $("#sign-in").hidden = false;
+      $("#dashboard").hidden = true;
+      $("#who").hidden = true;
+      const message = failure.status === 401
+        ? "This token is not accepted. Check it and try again."
+        : describe(failure);
+      show($("#sign-in-error"), message, "error");
+    }
+  }
+
+  // ---- Sections -------------------------------------------------------------
+
+  function when(iso) {
+    if (!iso) return "";
+    return String(iso).replace("T", " ").replace(/\.\d+/, "").replace(/Z$|\+00:00$/, " UTC");
+  }
+
+  function ms(value) {
+    if (value === null || value === undefined) return "—";
+    if (value < 1000) return value + " ms";
+    return (value / 1000).toFixed(value < 10000 ? 2 : 1) + " s";
+  }
+
+  function hazardList(hazards) {
+    if (!hazards || hazards.length === 0) return el("p", { class: "muted small", text: "No hazards." });
+    return el("ul", { class: "hazards" }, hazards.map((h) =>
+      el("li", { "data-severity": h.severity },
+        el("span", { class: "hazard-code", text: h.code }),
+        el("span", { class: "severity sev-" + h.severity, text: h.severity }),
+        el("span", { text: h.message }))));
+  }
+
+  function sqlBlock(statements) {
+    const text = (statements || []).map((s) => s.trim().replace(/;?$/, ";")).join("\n\n");
+    return el("pre", { class: "sql" }, el("code", { text: text || "-- no statements" }));
+  }
+
+  function migrationCard(m) {
+    return el("article", { class: "migration", "data-version": m.version },
+      el("h3", {}, el("code", { text: m.version }),
+        el("span", { class: "muted small", text: (m.statements || []).length + " statement(s)" })),
+      m.error ? el("p", { class: "message error", text: m.error }) : null,
+      hazardList(m.hazards),
+      sqlBlock(m.statements));
+  }
+
+  function rowsAtRisk(list) {
+    if (!list || list.length === 0) return null;
+    return el("div", { class: "message warning rows-at-risk" },
+      el("strong", { text: "Rows at risk: " }),
+      list.map((r, i) => el("span", {},
+        (i ? ", " : ""),
+        el("code", { text: r.table + (r.column ? "." + r.column : "") }),
+        " (" + r.rows + " row" + (r.rows === 1 ? "" : "s") + ")")));
+  }
+
+  function renderOverview(status) {
+    const overview = $("#overview");
+    const set = (field, value) => { $('[data-field="' + field + '"]', overview).textContent = value; };
+    set("backend", { postgres: "PostgreSQL", mysql: "MySQL / MariaDB", sqlite: "SQLite" }[status.backend] || status.backend);
+    set("database", status.database);
+    set("current", status.current || "none (empty)");
+    set("head", status.head || "none");
+    set("applied", String(status.applied));
+    set("pending", String(status.pending.length));
+    const badge = $("#state");
+    badge.textContent = { ok: "up to date", pending: "pending migrations", in_progress: "in progress", dirty: "needs repair", unknown_versions: "unknown versions" }[status.state] || status.state;
+    badge.dataset.state = status.state;
+    const op = status.operation;
+    const line = $("#operation");
+    line.hidden = !op;
+    if (op) {
+      const total = op.progress.total === null ? "?" : op.progress.total;
+      line.textContent = "Running: " + op.kind + (op.target ? " to " + op.target : "") + " by " + op.actor +
+        " since " + when(op.started_at) + ", " + op.progress.done + " of " + total + " done";
+    }
+    renderActions(status);
+  }
+
+  function renderActions(status) {
+    const actions = $("#actions");
+    clear(actions);
+    if (state.role !== "operator") {
+      actions.hidden = true;
+      return;
+    }
+    actions.hidden = false;
+    const busy = Boolean(status.operation);
+    const upgrade = el("button", { type: "button", class: "button primary", "data-action": "upgrade", disabled: busy || status.pending.length === 0, text: "Upgrade to head" });
+    upgrade.addEventListener("click", () => openConfirm("upgrade", "head"));
+    const upTo = el("select", { id: "upgrade-target", "aria-label": "Upgrade to version", disabled: status.pending.length === 0 },
+      status.pending.map((v) => el("option", { value: v, text: v })));
+    const upgradeTo = el("button", { type: "button", class: "button", "data-action": "upgrade-to", disabled: busy || status.pending.length === 0, text: "Upgrade to…" });
+    upgradeTo.addEventListener("click", () => openConfirm("upgrade", upTo.value));
+    const applied = state.history.filter((m) => m.state === "applied").map((m) => m.version);
+    const downTargets = applied.slice(0, -1).reverse();
+    const downTo = el("select", { id: "downgrade-target", "aria-label": "Downgrade to", disabled: applied.length === 0 },
+      downTargets.map((v) => el("option", { value: v, text: v })),
+      el("option", { value: "base", text: "base (roll back everything)" }));
+    const downgrade = el("button", { type: "button", class: "button danger", "data-action": "downgrade", disabled: busy || applied.length === 0, text: "Downgrade to…" });
+    downgrade.addEventListener("click", () => openConfirm("downgrade", downTo.value));
+    const backup = el("button", { type: "button", class: "button", "data-action": "backup", disabled: busy, text: "Back up now" });
+    backup.addEventListener("click", () => openConfirm("backup", null));
+    actions.append(
+      el("span", { class: "action-label", text: "Operator" }),
+      upgrade,
+      el("span", { class: "group" }, upTo, upgradeTo),
+      el("span", { class: "group" }, downTo, downgrade),
+      backup);
+  }
+
+  function renderPending(pending) {
+    const section = $("#pending");
+    const body = clear($(".body", section));
+    $("[data-count]", section).textContent = String(pending.migrations.length);
+    if (pending.migrations.length === 0) {
+      body.append(el("p", { class: "empty", text: "No pending migrations: the database is at head." }));
+      return;
+    }
+    body.append(rowsAtRisk(pending.rows_at_risk) || "", pending.migrations.map(migrationCard));
+  }
+
+  function renderHistory(history) {
+    const body = clear($("#history .body"));
+    const rows = history.migrations;
+    state.history = rows;
+    if (rows.length === 0) {
+      body.append(el("p", { class: "empty", text: "This binary has no migrations." }));
+      return;
+    }
+    const timed = rows.filter((m) => typeof m.duration_ms === "number");
+    const slowest = Math.max(1, ...timed.map((m) => m.duration_ms));
+    const slow = new Set(timed.slice().sort((a, b) => b.duration_ms - a.duration_ms).slice(0, 3).filter((m) => m.duration_ms > 0).map((m) => m.version));
+    const list = el("ol", { class: "timeline" });
+    for (const m of rows.slice().reverse()) {
+      const width = typeof m.duration_ms === "number" ? Math.max(1, Math.round((m.duration_ms / slowest) * 100)) : 0;
+      const bar = el("span", { class: "bar" }, el("span", { class: "fill" }));
+      bar.firstChild.style.width = width + "%";
+      list.append(el("li", { "data-version": m.version, "data-state": m.state, class: slow.has(m.version) ? "slow" : null },
+        el("span", { class: "dot", "aria-hidden": "true" }),
+        el("div", { class: "what" },
+          el("code", { class: "version", text: m.version }),
+          el("span", { class: "state small", "data-state": m.state, text: m.state }),
+          slow.has(m.version) ? el("span", { class: "slow-tag small", text: "slow" }) : null),
+        el("div", { class: "meta small" },
+          m.applied_at ? el("span", { class: "applied-at", text: when(m.applied_at) }) : el("span", { class: "muted", text: "not applied" }),
+          m.applied_by ? el("span", { class: "applied-by", text: " by " + m.applied_by }) : null),
+        el("div", { class: "duration" }, bar, el("span", { class: "ms small", text: ms(m.duration_ms) }))));
+    }
+    body.append(list);
+  }
+
+  function renderDrift(report) {
+    const body = clear($("#drift .body"));
+    const verdict = $("#drift-verdict");
+    const equal = report.headers.get("X-Schema-Equal") === "true";
+    verdict.textContent = equal ? "no drift" : "drift";
+    verdict.dataset.state = equal ? "ok" : "dirty";
+    if (equal) {
+      body.append(el("p", { class: "empty agree", text: "Entities and database agree." }));
+      return;
+    }
+    // Rendered and escaped by the server (schema_diff::report::render_body).
+    const holder = el("div", { class: "report-holder" });
+    holder.innerHTML = report.text;
+    body.append(holder);
+  }
+
+  function renderBackups(backups) {
+    const section = $("#backups");
+    const body = clear($(".body", section));
+    $("[data-count]", section).textContent = String(backups.backups.length);
+    if (backups.backups.length === 0) {
+      body.append(el("p", { class: "empty", text: "No backups in " + backups.dir + "." }));
+      return;
+    }
+    body.append(el("table", { class: "grid" },
+      el("thead", {}, el("tr", {}, ["Taken", "File", "Version", "Rows", "Size"].map((h) => el("th", { text: h })))),
+      el("tbody", {}, backups.backups.map((b) => el("tr", { class: b.file_present ? null : "missing" },
+        el("td", { text: when(b.created_at) }),
+        el("td", {}, el("code", { text: b.file }), b.file_present ? null : el("span", { class: "muted small", text: " (file missing)" })),
+        el("td", {}, el("code", { text: b.migration_version || "—" })),
+        el("td", { class: "num", text: String((b.tables || []).reduce((n, t) => n + (t.rows || 0), 0)) }),
+        el("td", { class: "num", text: (b.size / 1024).toFixed(1) + " KiB" }))))));
+  }
+
+  function renderAudit(audit) {
+    const body = clear($("#audit .body"));
+    if (audit.entries.length === 0) {
+      body.append(el("p", { class: "empty", text: "No operation has been recorded yet." }));
+      return;
+    }
+    body.append(el("table", { class: "grid" },
+      el("thead", {}, el("tr", {}, ["When", "Who", "Action", "Target", "Result"].map((h) => el("th", { text: h })))),
+      el("tbody", {}, audit.entries.map((e) => el("tr", { "data-action": e.action, "data-result": e.result },
+        el("td", { class: "nowrap", text: when(e.at) }),
+        el("td", { class: "actor" }, e.actor, el("span", { class: "muted small", text: " " + e.role })),
+        el("td", { class: "action", text: e.action }),
+        el("td", {}, el("code", { text: e.target || "" })),
+        el("td", { title: e.detail || "" }, el("span", { class: "result", "data-result": e.result, text: e.result })))))));
+  }
+
+  /** Reloads every section; a failing section shows its error in place. */
+  async function refreshAll() {
+    const banner = $("#banner");
+    const sections = [
+      ["history", () => api("/history"), renderHistory],
+      ["status", () => api("/status"), (s) => { state.status = s; renderOverview(s); }],
+      ["pending", () => api("/pending"), renderPending],
+      ["drift", () => api("/drift/report", { asText: true }), renderDrift],
+      ["backups", () => api("/backups"), renderBackups],
+      ["audit", () => api("/audit?limit=50"), renderAudit],
+    ];
+    const results = await Promise.allSettled(sections.map(([, load]) => load()));
+    if (!token()) return;
+    const problems = [];
+    results.forEach((result, i) => {
+      const [name, , render] = sections[i];
+      if (result.status === "fulfilled") render(result.value);
+      else problems.push(name + ": " + describe(result.reason));
+    });
+    show(banner, problems.join(" · "), "error");
+    document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed || 0) + 1);
+  }
+
+  // ---- Confirmation and operations -----------------------------------------
+
+  const TITLES = { upgrade: "Upgrade", downgrade: "Downgrade", backup: "Back up now" };
+  let pendingOperation = null;
+
+  function previewBody(kind, preview) {
+    const parts = [];
+    if (kind === "backup") {
+      parts.push(el("p", {}, "A backup of ", el("code", { text: preview.database }), " at version ",
+        el("code", { text: preview.migration_version || "none" }), " will be written to ", el("code", { text: preview.file }), "."));
+      parts.push(el("table", { class: "grid compact" },
+        el("thead", {}, el("tr", {}, el("th", { text: "Table" }), el("th", { text: "Rows" }))),
+        el("tbody", {}, (preview.tables || []).map((t) => el("tr", {}, el("td", {}, el("code", { text: t.name })), el("td", { class: "num", text: String(t.rows) }))))));
+      return parts;
+    }
+    const verb = kind === "upgrade" ? "applied" : "rolled back";
+    const count = preview.migrations.length;
+    parts.push(el("p", { class: "summary" }, count + " migration" + (count === 1 ? "" : "s") + " will be " + verb + " (target ",
+      el("code", { text: preview.target }), ")."));
+    if (count === 0) parts.push(el("p", { class: "muted", text: "Nothing to do." }));
+    if (preview.data_loss && preview.data_loss.length) {
+      parts.push(el("div", { class: "message error data-loss" }, el("strong", { text: "Data loss: " }),
+        el("ul", {}, preview.data_loss.map((s) => el("li", { text: s })))));
+    }
+    parts.push(rowsAtRisk(preview.rows_at_risk));
+    parts.push(preview.migrations.map(migrationCard));
+    return parts;
+  }
+
+  async function openConfirm(kind, target) {
+    const dialog = $("#confirm");
+    const body = clear($("#confirm-body"));
+    const consent = $("#confirm-consent");
+    const box = $("#confirm-data-loss");
+    const ok = $("#confirm-ok");
+    $("#confirm-title").textContent = TITLES[kind] + (target ? " to " + target : "");
+    dialog.dataset.kind = kind;
+    consent.hidden = true;
+    box.checked = false;
+    ok.hidden = false;
+    ok.disabled = true;
+    ok.className = "button " + (kind === "downgrade" ? "danger" : "primary");
+    $("#confirm-cancel").hidden = false;
+    $("#confirm-close").hidden = true;
+    show($("#confirm-status"), "Loading the preview…", "");
+    dialog.dataset.phase = "preview";
+    if (!dialog.open) dialog.showModal();
+    const request = kind === "backup" ? {} : { target };
+    try {
+      const preview = await api("/" + kind + "/preview", { method: "POST", body: request });
+      body.append(...previewBody(kind, preview).filter(Boolean));
+      show($("#confirm-status"), "");
+      const needsConsent = kind === "downgrade" && preview.loses_data;
+      consent.hidden = !needsConsent;
+      ok.disabled = needsConsent || (kind !== "backup" && preview.migrations.length === 0);
+      box.onchange = () => { ok.disabled = !box.checked; };
+      pendingOperation = { kind, target, allowDataLoss: needsConsent };
+      dialog.dataset.phase = "ready";
+    } catch (failure) {
+      show($("#confirm-status"), describe(failure), "error");
+      dialog.dataset.phase = "failed";
+    }
+  }
+
+  async function runConfirmed() {
+    const op = pendingOperation;
+    if (!op) return;
+    pendingOperation = null;
+    const dialog = $("#confirm");
+    const status = $("#confirm-status");
+    $("#confirm-ok").hidden = true;
+    $("#confirm-cancel").hidden = true;
+    $("#confirm-consent").hidden = true;
+    dialog.dataset.phase = "running";
+    show(status, "Starting…", "");
+    const body = { wait: false };
+    if (op.kind !== "backup") body.target = op.target;
+    if (op.kind === "downgrade") body.allow_data_loss = op.allowDataLoss && $("#confirm-data-loss").checked;
+    try {
+      const started = await api("/" + op.kind, { method: "POST", body });
+      let operation = started;
+      if (started.operation_id && started.state === "running") {
+        operation = await follow(started.operation_id, status);
+      }
+      if (operation.state === "failed") {
+        const error = operation.error || {};
+        show(status, "Failed (" + (error.code || "error") + "): " + (error.message || ""), "error");
+        dialog.dataset.phase = "failed";
+      } else {
+        show(status, doneMessage(op.kind, operation.result || operation), "success");
+        dialog.dataset.phase = "done";
+      }
+    } catch (failure) {
+      show(status, describe(failure), "error");
+      dialog.dataset.phase = "failed";
+    }
+    $("#confirm-close").hidden = false;
+    await refreshAll();
+  }
+
+  /** Polls an operation until it ends, showing its progress. */
+  async function follow(id, status) {
+    for (;;) {
+      const operation = await api("/operations/" + encodeURIComponent(id));
+      if (operation.state !== "running") return operation;
+      const p = operation.progress;
+      show(status, "Running " + operation.kind + ": " + p.done + " of " + (p.total === null ? "?" : p.total) + " done…", "");
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  function doneMessage(kind, result) {
+    if (kind === "backup") return "Backup written: " + (result.file || "");
+    const list = kind === "upgrade" ? result.applied : result.rolled_back;
+    const timing = (result.migrations || []).map((m) => m.version + " (" + m.duration + ")").join(", ");
+    return "Done: " + (list && list.length ? (kind === "upgrade" ? "applied " : "rolled back ") + (timing || list.join(", ")) : "nothing to do") + ".";
+  }
+
+  // ---- Start -----------------------------------------------------------------
+
+  document.addEventListener("DOMContentLoaded", () => {
+    $("#sign-in-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const given = $("#token").value.trim();
+      $("#token").value = "";
+      if (given) signIn(given);
+    });
+    $("#sign-out").addEventListener("click", () => signOut("Signed out."));
+    $("#refresh").addEventListener("click", () => refreshAll());
+    $("#confirm-cancel").addEventListener("click", () => { pendingOperation = null; $("#confirm").close(); });
+    $("#confirm-close").addEventListener("click", () => $("#confirm").close());
+    $("#confirm-ok").addEventListener("click", () => runConfirmed());
+    $("#confirm").addEventListener("cancel", (event) => {
+      if ($("#confirm").dataset.phase === "running") event.preventDefault();
+      else pendingOperation = null;
+    });
+    if (token()) signIn(null);
+    else signOut("");
+  });
+})();
