@@ -240,12 +240,13 @@
     downgrade.addEventListener("click", () => openConfirm("downgrade", downTo.value));
     const backup = el("button", { type: "button", class: "button", "data-action": "backup", disabled: busy, text: "Back up now" });
     backup.addEventListener("click", () => openConfirm("backup", null));
-    actions.append(
+    actions.append(...[
       el("span", { class: "action-label", text: "Operator" }),
       upgrade,
-      el("span", { class: "group" }, upTo, upgradeTo),
+      status.pending.length > 1 ? el("span", { class: "group" }, upTo, upgradeTo) : null,
       el("span", { class: "group" }, downTo, downgrade),
-      backup);
+      backup,
+    ].filter(Boolean));
   }
 
   function renderPending(pending) {
@@ -256,7 +257,7 @@
       body.append(el("p", { class: "empty", text: "No pending migrations: the database is at head." }));
       return;
     }
-    body.append(rowsAtRisk(pending.rows_at_risk) || "", pending.migrations.map(migrationCard));
+    body.append(...[rowsAtRisk(pending.rows_at_risk)].filter(Boolean), ...pending.migrations.map(migrationCard));
   }
 
   function renderHistory(history) {
@@ -269,7 +270,9 @@
     }
     const timed = rows.filter((m) => typeof m.duration_ms === "number");
     const slowest = Math.max(1, ...timed.map((m) => m.duration_ms));
-    const slow = new Set(timed.slice().sort((a, b) => b.duration_ms - a.duration_ms).slice(0, 3).filter((m) => m.duration_ms > 0).map((m) => m.version));
+    // The 3 slowest stand out (the slowest alone while there are 2 or 3).
+    const marked = timed.length > 3 ? 3 : timed.length > 1 ? 1 : 0;
+    const slow = new Set(timed.slice().sort((a, b) => b.duration_ms - a.duration_ms).slice(0, marked).map((m) => m.version));
     const list = el("ol", { class: "timeline" });
     for (const m of rows.slice().reverse()) {
       const width = typeof m.duration_ms === "number" ? Math.max(1, Math.round((m.duration_ms / slowest) * 100)) : 0;
@@ -302,7 +305,17 @@
     // Rendered and escaped by the server (schema_diff::report::render_body).
     const holder = el("div", { class: "report-holder" });
     holder.innerHTML = report.text;
-    body.append(holder);
+    const behind = state.status && state.status.pending.length > 0;
+    if (behind) {
+      // Expected differences while migrations are pending: folded away.
+      verdict.textContent = "behind head";
+      verdict.dataset.state = "pending";
+      body.append(el("details", { class: "behind" },
+        el("summary", { text: "The database is behind head: the report also shows what the pending migrations will change." }),
+        holder));
+    } else {
+      body.append(holder);
+    }
   }
 
   function renderBackups(backups) {
@@ -316,7 +329,7 @@
     body.append(el("table", { class: "grid" },
       el("thead", {}, el("tr", {}, ["Taken", "File", "Version", "Rows", "Size"].map((h) => el("th", { text: h })))),
       el("tbody", {}, backups.backups.map((b) => el("tr", { class: b.file_present ? null : "missing" },
-        el("td", { text: when(b.created_at) }),
+        el("td", { class: "nowrap", text: when(b.created_at) }),
         el("td", {}, el("code", { text: b.file }), b.file_present ? null : el("span", { class: "muted small", text: " (file missing)" })),
         el("td", {}, el("code", { text: b.migration_version || "—" })),
         el("td", { class: "num", text: String((b.tables || []).reduce((n, t) => n + (t.rows || 0), 0)) }),
@@ -387,7 +400,7 @@
         el("ul", {}, preview.data_loss.map((s) => el("li", { text: s })))));
     }
     parts.push(rowsAtRisk(preview.rows_at_risk));
-    parts.push(preview.migrations.map(migrationCard));
+    parts.push(...preview.migrations.map(migrationCard));
     return parts;
   }
 
@@ -412,7 +425,7 @@
     const request = kind === "backup" ? {} : { target };
     try {
       const preview = await api("/" + kind + "/preview", { method: "POST", body: request });
-      body.append(...previewBody(kind, preview).filter(Boolean));
+      body.append(...previewBody(kind, preview).flat().filter(Boolean));
       show($("#confirm-status"), "");
       const needsConsent = kind === "downgrade" && preview.loses_data;
       consent.hidden = !needsConsent;
