@@ -6,8 +6,11 @@
 //! sees the preview with the SQL, confirms, and the page updates (nothing
 //! pending, current == head, the version in the history, the upgrade by the
 //! operator in the audit log); after a hand-made change to the database the
-//! drift section shows the coloured report. With `UPDATE_SCREENSHOTS=1` (on
-//! SQLite) the overview and the confirmation are saved under `docs/images/`.
+//! drift section shows the coloured report (light and dark); a downgrade that
+//! loses a row needs the consent box. Mounted under an application's path behind
+//! its own authentication, the page asks for no token. With
+//! `UPDATE_SCREENSHOTS=1` (on SQLite) the overview and the confirmation are
+//! saved under `docs/images/`.
 
 mod admin_support;
 #[allow(dead_code)]
@@ -16,8 +19,9 @@ mod backend;
 
 use std::time::{Duration, Instant};
 
-use admin_support::{BAD, OPERATOR, Server, VIEWER, start, versions};
+use admin_support::{BAD, OPERATOR, Server, VIEWER, project, start, versions};
 use backend::{Backend, Scratch};
+use db_migrate::admin::{AdminConfig, AdminState, Auth, Caller, Role};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use tests::browser::{Browser, colour_is};
@@ -428,6 +432,80 @@ async fn scenario(browser: &Browser, backend: Backend) {
     scratch.cleanup().await;
 }
 
+/// The application's own sign-in, as a login proxy would do it: every request
+/// is Alice's, a viewer.
+async fn app_session(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    request.extensions_mut().insert(Caller {
+        actor: "alice".to_owned(),
+        role: Role::Viewer,
+    });
+    next.run(request).await
+}
+
+/// The router mounted under an application's path, behind its own
+/// authentication: the page asks for no token and calls the API under the path.
+async fn mounted_in_an_application(browser: &Browser) {
+    let Some(scratch) = Scratch::new(Backend::Sqlite, "dash_mounted").await else {
+        return;
+    };
+    let config = AdminConfig {
+        database_url: Some(scratch.url.clone()),
+        ..AdminConfig::new(Auth::Application)
+    };
+    let state = AdminState::new(project(), config).expect("admin state");
+    let app: axum::Router = axum::Router::new()
+        .nest("/ops/migrations", db_migrate::admin::router(state))
+        .layer(axum::middleware::from_fn(app_session));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    browser
+        .goto(&format!("http://{address}/ops/migrations"))
+        .await
+        .expect("open");
+    wait_for(
+        browser,
+        "!document.querySelector('#dashboard').hidden && document.body.dataset.refreshed",
+        "the dashboard without a token",
+    )
+    .await;
+    assert_eq!(
+        js(browser, "document.querySelector('#sign-in').hidden").await,
+        json!(true)
+    );
+    assert_eq!(
+        js(browser, "document.querySelector('#sign-out').hidden").await,
+        json!(true)
+    );
+    assert_eq!(browser.text("#who-actor").await.expect("actor"), "alice");
+    assert_eq!(browser.text("#who-role").await.expect("role"), "viewer");
+    let head = versions().last().cloned().expect("a migration");
+    assert_eq!(field(browser, "head").await, head);
+    assert!(
+        browser
+            .find(&format!(
+                "#pending article[data-version=\"{head}\"] pre.sql"
+            ))
+            .await
+            .is_ok()
+    );
+    assert_eq!(
+        js(
+            browser,
+            "document.querySelectorAll('button[data-action]').length"
+        )
+        .await,
+        json!(0)
+    );
+    assert_eq!(js(browser, "sessionStorage.length").await, json!(0));
+    scratch.cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_on_every_backend() {
     let Some(browser) = Browser::start(WIDTH, HEIGHT).await else {
@@ -436,5 +514,6 @@ async fn the_dashboard_on_every_backend() {
     for backend in Backend::ALL {
         scenario(&browser, backend).await;
     }
+    mounted_in_an_application(&browser).await;
     browser.close().await.expect("close");
 }

@@ -2,24 +2,38 @@
 //! unknown paths and methods.
 
 use axum::extract::rejection::NestedPathRejection;
-use axum::extract::{NestedPath, Request};
+use axum::extract::{NestedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::error::ApiError;
+use super::{AdminState, Auth};
 
 /// The page at `GET /`: the dashboard's frame. It holds no data, so it needs no
 /// token; its script (`/assets/dashboard.js`) asks for one and fills the
 /// sections from the API. `{base}` is the path the router is mounted at.
 const INDEX: &str = include_str!("assets/index.html");
 
-/// `GET /`, with links under the path the router is mounted at.
-pub async fn index(nested: Result<NestedPath, NestedPathRejection>) -> Html<String> {
+/// `GET /`, with links under the path the router is mounted at, and which
+/// authentication the API expects (`tokens`: the page asks for one;
+/// `application`: the application's own, the page asks for nothing).
+pub async fn index(
+    State(state): State<AdminState>,
+    nested: Result<NestedPath, NestedPathRejection>,
+) -> Html<String> {
     let base = nested
         .map(|n| n.as_str().trim_end_matches('/').to_owned())
         .unwrap_or_default();
-    Html(INDEX.replace("{base}", &html_escaped(&base)))
+    let auth = match state.inner.auth {
+        Auth::Tokens(_) => "tokens",
+        Auth::Application => "application",
+    };
+    Html(
+        INDEX
+            .replace("{base}", &html_escaped(&base))
+            .replace("{auth}", auth),
+    )
 }
 
 /// `text` safe inside HTML text and attribute values.

@@ -1,15 +1,17 @@
 // The db-migrate dashboard: plain JavaScript, no framework, nothing loaded from
 // elsewhere. The token lives in sessionStorage only (never a cookie, never the
-// URL) and goes out as `Authorization: Bearer` on every API call. Every value
+// URL) and goes out as `Authorization: Bearer` on every API call (under an
+// application that authenticates by itself, no token is needed). Every value
 // from the API reaches the page as text (createElement/textContent); the one
 // HTML inserted as HTML is the drift report, rendered and escaped by the server.
 "use strict";
 
 (function () {
   const BASE = document.documentElement.dataset.base || "";
+  // `tokens` (db-migrate serve) or `application` (mounted behind the app's own sign-in).
   const TOKEN_KEY = "db-migrate-admin-token";
   const POLL_MS = 400;
-  const state = { role: null, status: null, history: [] };
+  const state = { role: null, appAuth: false, status: null, history: [] };
 
   const $ = (selector, root) => (root || document).querySelector(selector);
 
@@ -52,8 +54,11 @@
   /** Calls the API; JSON in and out (or text with `asText`). */
   async function api(path, options) {
     const opts = options || {};
-    const headers = { Authorization: "Bearer " + token() };
-    const init = { method: opts.method || "GET", headers, credentials: "omit", cache: "no-store" };
+    const headers = {};
+    if (token()) headers.Authorization = "Bearer " + token();
+    // same-origin: an application that mounts the router may authenticate by
+    // its own session; this server itself reads only the Authorization header.
+    const init = { method: opts.method || "GET", headers, credentials: "same-origin", cache: "no-store" };
     if (opts.body !== undefined) {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(opts.body);
@@ -83,7 +88,9 @@
         if (after) message += " (retry in " + after + " s)";
       }
       const failure = new ApiFailure(response.status, code, message, details);
-      if (response.status === 401 && !opts.signingIn) signOut("Your token was not accepted: sign in again.");
+      if (response.status === 401 && !opts.signingIn) {
+        signOut(state.appAuth ? "The application no longer accepts this session." : "Your token was not accepted: sign in again.");
+      }
       throw failure;
     }
     if (opts.asText) return { text: await response.text(), headers: response.headers };
@@ -112,6 +119,7 @@
   function signOut(message) {
     sessionStorage.removeItem(TOKEN_KEY);
     state.role = null;
+    state.appAuth = false;
     $("#dashboard").hidden = true;
     $("#who").hidden = true;
     $("#sign-in").hidden = false;
@@ -122,10 +130,17 @@
     $("#token").focus();
   }
 
-  async function signIn(given) {
+  /**
+   * Signs in with `given` (a token), with the stored token (`null`), or, when
+   * `quiet`, without one (an application that mounts the router and
+   * authenticates by itself): a failure then just shows the form.
+   */
+  async function signIn(given, quiet) {
     if (given) sessionStorage.setItem(TOKEN_KEY, given);
     try {
       const me = await api("/me", { signingIn: true });
+      state.appAuth = !token();
+      $("#sign-out").hidden = state.appAuth;
       state.role = me.role;
       $("#who-role").textContent = me.role;
       $("#who-role").dataset.role = me.role;
@@ -137,6 +152,10 @@
       await refreshAll();
     } catch (failure) {
       sessionStorage.removeItem(TOKEN_KEY);
+      if (quiet && failure.status === 401) {
+        signOut("");
+        return;
+      }
       $("#sign-in").hidden = false;
       $("#dashboard").hidden = true;
       $("#who").hidden = true;
@@ -364,7 +383,7 @@
       ["audit", () => api("/audit?limit=50"), renderAudit],
     ];
     const results = await Promise.allSettled(sections.map(([, load]) => load()));
-    if (!token()) return;
+    if (!token() && !state.appAuth) return;
     const problems = [];
     results.forEach((result, i) => {
       const [name, , render] = sections[i];
@@ -512,6 +531,7 @@
       else pendingOperation = null;
     });
     if (token()) signIn(null);
+    else if (document.documentElement.dataset.auth === "application") signIn(null, true);
     else signOut("");
   });
 })();
