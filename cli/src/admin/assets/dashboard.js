@@ -411,8 +411,9 @@
     }
     const verb = kind === "upgrade" ? "applied" : "rolled back";
     const count = preview.migrations.length;
-    parts.push(el("p", { class: "summary" }, count + " migration" + (count === 1 ? "" : "s") + " will be " + verb + " (target ",
-      el("code", { text: preview.target }), ")."));
+    const database = state.status ? state.status.database : "";
+    parts.push(el("p", { class: "summary" }, count + " migration" + (count === 1 ? "" : "s") + " will be " + verb + " on ",
+      el("code", { text: database }), " (target ", el("code", { text: preview.target }), ")."));
     if (count === 0) parts.push(el("p", { class: "muted", text: "Nothing to do." }));
     if (preview.data_loss && preview.data_loss.length) {
       parts.push(el("div", { class: "message error data-loss" }, el("strong", { text: "Data loss: " }),
