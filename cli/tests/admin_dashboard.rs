@@ -49,6 +49,7 @@ async fn the_page_and_its_assets() {
     assert!(page.headers().get("set-cookie").is_none());
     let html = page.text().await.expect("html");
     for asset in [
+        "src=\"/assets/render.js\"",
         "src=\"/assets/dashboard.js\"",
         "href=\"/assets/dashboard.css\"",
         "href=\"/assets/report.css\"",
@@ -71,6 +72,7 @@ async fn the_page_and_its_assets() {
             "text/javascript; charset=utf-8",
             "sessionStorage",
         ),
+        ("render.js", "text/javascript; charset=utf-8", "textContent"),
         (
             "dashboard.css",
             "text/css; charset=utf-8",
@@ -112,16 +114,21 @@ async fn the_page_and_its_assets() {
         .await
         .expect("css");
     assert_eq!(report_css, schema_diff::report::STYLESHEET);
-    let js = client
-        .get(format!("{}/assets/dashboard.js", server.base))
-        .send()
-        .await
-        .expect("asset")
-        .text()
-        .await
-        .expect("js");
-    assert!(!js.contains("document.cookie") && !js.contains("localStorage"));
-    assert_eq!(js.matches("innerHTML").count(), 1, "only the drift report");
+    let mut inner_html = 0;
+    for name in ["dashboard.js", "render.js"] {
+        let js = client
+            .get(format!("{}/assets/{name}", server.base))
+            .send()
+            .await
+            .expect("asset")
+            .text()
+            .await
+            .expect("js");
+        assert!(!js.contains("document.cookie") && !js.contains("localStorage"));
+        assert!(!js.contains("eval(") && !js.contains("insertAdjacentHTML"));
+        inner_html += js.matches(".innerHTML").count();
+    }
+    assert_eq!(inner_html, 1, "innerHTML only for the drift report");
     let missing = server.call("GET", "/assets/other.js", None, None).await;
     assert_eq!(missing.status, 404);
     scratch.cleanup().await;

@@ -1,5 +1,5 @@
 //! The dashboard's static files, embedded in the binary (nothing is loaded from
-//! anywhere else): its script, its stylesheet and the visual schema diff's
+//! anywhere else): its scripts, its stylesheet and the visual schema diff's
 //! stylesheet. Each is served with its content type and an `ETag`, and
 //! `Cache-Control: no-cache`: a browser keeps it but asks again each time, so a
 //! new binary's files are used at once.
@@ -34,8 +34,13 @@ impl Asset {
     }
 }
 
-static ASSETS: LazyLock<[Asset; 3]> = LazyLock::new(|| {
+static ASSETS: LazyLock<[Asset; 4]> = LazyLock::new(|| {
     [
+        Asset::new(
+            "render.js",
+            "text/javascript; charset=utf-8",
+            include_str!("assets/render.js"),
+        ),
         Asset::new(
             "dashboard.js",
             "text/javascript; charset=utf-8",
