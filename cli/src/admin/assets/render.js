@@ -168,7 +168,7 @@ window.DbMigrateRender = (function () {
       el("tbody", {}, audit.entries.map((e) => el("tr", { "data-action": e.action, "data-result": e.result },
         el("td", { class: "nowrap", text: when(e.at) }),
         el("td", { class: "actor" }, e.actor, el("span", { class: "muted small", text: " " + e.role })),
-        el("td", { class: "action", text: e.action }),
+        el("td", { class: "action nowrap", text: e.action }),
         el("td", {}, el("code", { text: e.target || "" })),
         el("td", { title: e.detail || "" }, el("span", { class: "result", "data-result": e.result, text: e.result })))))));
   }
