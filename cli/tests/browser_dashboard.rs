@@ -6,7 +6,8 @@
 //! sees the preview with the SQL, confirms, and the page updates (nothing
 //! pending, current == head, the version in the history, the upgrade by the
 //! operator in the audit log); after a hand-made change to the database the
-//! drift section shows the coloured report (light and dark); a downgrade that
+//! drift section shows the coloured report (light and dark), a table named as
+//! markup in it as text; a downgrade that
 //! loses a row needs the consent box. Mounted under an application's path behind
 //! its own authentication, the page asks for no token. With
 //! `UPDATE_SCREENSHOTS=1` (on SQLite) the overview and the confirmation are
@@ -27,6 +28,8 @@ use serde_json::{Value, json};
 use tests::browser::{Browser, colour_is};
 
 const WIDTH: u32 = 1366;
+/// A table name that would run script if the page took it as HTML.
+const HOSTILE: &str = "<img src=x onerror=window.pwned=1>";
 const HEIGHT: u32 = 900;
 
 /// Waits (up to 60 s) until the JavaScript expression `condition` is true.
@@ -279,6 +282,20 @@ async fn drift(browser: &Browser, scratch: &Scratch) {
     for sql in [drop_column, add_table] {
         scratch.db.execute_unprepared(sql).await.expect("drift");
     }
+    // A table whose name is markup (not on SQLite, whose page is the screenshot).
+    let hostile = scratch.backend != Backend::Sqlite;
+    if hostile {
+        let quoted = match scratch.backend {
+            Backend::MySql => format!("`{HOSTILE}`"),
+            _ => format!("\"{HOSTILE}\""),
+        };
+        let sql = format!("CREATE TABLE {quoted} (id integer NOT NULL PRIMARY KEY)");
+        scratch
+            .db
+            .execute_unprepared(&sql)
+            .await
+            .expect("hostile table");
+    }
     refresh(browser).await;
     wait_for(
         browser,
@@ -306,6 +323,25 @@ async fn drift(browser: &Browser, scratch: &Scratch) {
         browser.text("#drift-verdict").await.expect("verdict"),
         "drift"
     );
+    if hostile {
+        // The name arrives as text: no element was made of it, no script ran.
+        let shown = js(
+            browser,
+            "Array.from(document.querySelectorAll('#drift .sr-table h2 code')).map(c => c.textContent)",
+        )
+        .await;
+        assert!(
+            shown
+                .as_array()
+                .is_some_and(|names| names.iter().any(|n| n == HOSTILE)),
+            "{shown}"
+        );
+        assert_eq!(
+            js(browser, "document.querySelectorAll('#drift img').length").await,
+            json!(0)
+        );
+        assert_eq!(js(browser, "window.pwned === undefined").await, json!(true));
+    }
 
     // Dark mode: the page follows prefers-color-scheme; rows keep their colours.
     browser
