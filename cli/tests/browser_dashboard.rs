@@ -9,7 +9,8 @@
 //! drift section shows the coloured report (light and dark), a table named as
 //! markup in it as text; a downgrade that
 //! loses a row needs the consent box. Mounted under an application's path behind
-//! its own authentication, the page asks for no token. With
+//! its own authentication, the page asks for no token. Repeated wrong tokens
+//! show the rate limit. With
 //! `UPDATE_SCREENSHOTS=1` (on SQLite) the overview and the confirmation are
 //! saved under `docs/images/`.
 
@@ -468,6 +469,29 @@ async fn scenario(browser: &Browser, backend: Backend) {
     scratch.cleanup().await;
 }
 
+/// Repeated wrong tokens: the 429 is shown as such, still on the form.
+async fn rate_limited(browser: &Browser) {
+    let Some(scratch) = Scratch::new(Backend::Sqlite, "dash_limit").await else {
+        return;
+    };
+    let server = start(&scratch, 1, 10).await;
+    wrong_token(browser, &server.base).await;
+    sign_in(browser, &server.base, BAD).await;
+    wait_for(
+        browser,
+        "document.querySelector('#sign-in-error').textContent.includes('Too many')",
+        "the rate-limit message",
+    )
+    .await;
+    let error = browser.text("#sign-in-error").await.expect("error");
+    assert!(error.contains("retry in"), "{error}");
+    assert_eq!(
+        js(browser, "document.querySelector('#dashboard').hidden").await,
+        json!(true)
+    );
+    scratch.cleanup().await;
+}
+
 /// The application's own sign-in, as a login proxy would do it: every request
 /// is Alice's, a viewer.
 async fn app_session(
@@ -551,5 +575,6 @@ async fn the_dashboard_on_every_backend() {
         scenario(&browser, backend).await;
     }
     mounted_in_an_application(&browser).await;
+    rate_limited(&browser).await;
     browser.close().await.expect("close");
 }
