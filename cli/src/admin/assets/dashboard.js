@@ -12,6 +12,7 @@
   const TOKEN_KEY = "db-migrate-admin-token";
   const POLL_MS = 400;
   const state = { role: null, appAuth: false, status: null, history: [] };
+  let followTimer = null;
 
   const R = window.DbMigrateRender;
   const { $, el, clear, when } = R;
@@ -98,6 +99,8 @@
     sessionStorage.removeItem(TOKEN_KEY);
     state.role = null;
     state.appAuth = false;
+    clearTimeout(followTimer);
+    followTimer = null;
     $("#dashboard").hidden = true;
     $("#who").hidden = true;
     $("#sign-in").hidden = false;
@@ -127,7 +130,6 @@
       $("#who").hidden = false;
       $("#dashboard").hidden = false;
       show($("#sign-in-error"), "");
-      await refreshAll();
     } catch (failure) {
       sessionStorage.removeItem(TOKEN_KEY);
       if (quiet && failure.status === 401) {
@@ -141,7 +143,9 @@
         ? "This token is not accepted. Check it and try again."
         : describe(failure);
       show($("#sign-in-error"), message, "error");
+      return;
     }
+    await refreshAll();
   }
 
   // ---- Sections -------------------------------------------------------------
@@ -203,6 +207,7 @@
   }
 
   async function refreshAll() {
+    if (!token() && !state.appAuth) return;
     const banner = $("#banner");
     const sections = [
       ["history", () => api("/history"), (h) => { state.history = h.migrations; R.renderHistory(h); }],
@@ -222,6 +227,10 @@
     });
     show(banner, problems.join(" · "), "error");
     document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed || 0) + 1);
+    // While an operation runs (also one started elsewhere), follow its progress.
+    if (state.status && state.status.operation && !followTimer) {
+      followTimer = setTimeout(() => { followTimer = null; refreshAll(); }, 2000);
+    }
   }
 
   // ---- Confirmation and operations -----------------------------------------
