@@ -338,7 +338,7 @@ pub enum Command {
     /// Print the man page (roff): `db-migrate man > db-migrate.1 && man ./db-migrate.1`.
     #[command(alias = "man-page")]
     Man,
-    /// Serve the admin API (JSON under /api) for dashboards and scripts, on
+    /// Serve the admin dashboard (at /) and API (JSON under /api), on
     /// 127.0.0.1:8790 by default; bearer tokens from DB_MIGRATE_OPERATOR_TOKEN and
     /// DB_MIGRATE_VIEWER_TOKEN (comma-separated). See docs/admin.md.
     #[command(after_help = crate::examples::SERVE)]

@@ -44,6 +44,7 @@
 //! # }
 //! ```
 
+mod assets;
 mod audit;
 mod auth;
 mod backups;
@@ -237,7 +238,8 @@ impl AdminState {
     }
 }
 
-/// The API and the dashboard page: `GET /` and `/api/...` (docs/admin.md). Mount
+/// The API and the dashboard: `GET /`, its embedded files under `/assets/` and
+/// `/api/...` (docs/admin.md). Mount
 /// it with `Router::nest`; with [`Auth::Tokens`], serve it with
 /// `into_make_service_with_connect_info::<SocketAddr>()` so that failed
 /// attempts are counted per client address (else all count as one).
@@ -248,6 +250,7 @@ pub fn router(state: AdminState) -> Router {
         .route("/history", get(reads::history))
         .route("/pending", get(reads::pending))
         .route("/drift", get(reads::drift))
+        .route("/drift/report", get(reads::drift_report))
         .route("/health", get(reads::health))
         .route("/backups", get(backups::list))
         .route("/audit", get(reads::audit))
@@ -264,6 +267,7 @@ pub fn router(state: AdminState) -> Router {
         ));
     Router::new()
         .route("/", get(page::index))
+        .route("/assets/{name}", get(assets::asset))
         .nest("/api", api)
         .fallback(page::not_found)
         .method_not_allowed_fallback(page::method_not_allowed)

@@ -1,37 +1,39 @@
-//! The dashboard page (a placeholder for now), the headers every answer carries,
-//! and the answers for unknown paths and methods.
+//! The dashboard page, the headers every answer carries, and the answers for
+//! unknown paths and methods.
 
 use axum::extract::rejection::NestedPathRejection;
-use axum::extract::{NestedPath, Request};
+use axum::extract::{NestedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::error::ApiError;
+use super::{AdminState, Auth};
 
-/// The page at `GET /`: says the dashboard is served here and where the API is.
-/// It holds no data, so it needs no token.
-const INDEX: &str = r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>db-migrate admin</title>
-</head>
-<body>
-<h1>db-migrate admin</h1>
-<p>The db-migrate dashboard is served here. Its JSON API is under
-<a href="{base}/api/status">{base}/api/status</a> (a bearer token is needed:
-<code>Authorization: Bearer TOKEN</code>).</p>
-</body>
-</html>
-"#;
+/// The page at `GET /`: the dashboard's frame. It holds no data, so it needs no
+/// token; its script (`/assets/dashboard.js`) asks for one and fills the
+/// sections from the API. `{base}` is the path the router is mounted at.
+const INDEX: &str = include_str!("assets/index.html");
 
-/// `GET /`, with links under the path the router is mounted at.
-pub async fn index(nested: Result<NestedPath, NestedPathRejection>) -> Html<String> {
+/// `GET /`, with links under the path the router is mounted at, and which
+/// authentication the API expects (`tokens`: the page asks for one;
+/// `application`: the application's own, the page asks for nothing).
+pub async fn index(
+    State(state): State<AdminState>,
+    nested: Result<NestedPath, NestedPathRejection>,
+) -> Html<String> {
     let base = nested
         .map(|n| n.as_str().trim_end_matches('/').to_owned())
         .unwrap_or_default();
-    Html(INDEX.replace("{base}", &html_escaped(&base)))
+    let auth = match state.inner.auth {
+        Auth::Tokens(_) => "tokens",
+        Auth::Application => "application",
+    };
+    Html(
+        INDEX
+            .replace("{base}", &html_escaped(&base))
+            .replace("{auth}", auth),
+    )
 }
 
 /// `text` safe inside HTML text and attribute values.
@@ -62,9 +64,10 @@ pub async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// The headers of every answer: nothing cached, no content sniffing, no framing,
-/// no referrer, and on HTML a policy that allows no script, style or frame from
-/// anywhere else (and no inline script).
+/// The headers of every answer: nothing cached (but the embedded assets, which
+/// set their own), no content sniffing, no framing, no referrer, and on HTML a
+/// policy that allows no script, style or frame from anywhere else (and no
+/// inline script or style).
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let is_html = response
@@ -73,7 +76,9 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -87,7 +92,7 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
-                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                  connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
             ),
         );

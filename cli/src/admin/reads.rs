@@ -1,12 +1,15 @@
 //! The read-only calls, open to every role: who am I, status, history, pending
-//! migrations, drift, health and the audit log.
+//! migrations, drift (as JSON and as the visual report), health and the audit log.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
+use axum::http::{HeaderName, HeaderValue};
+use axum::response::{Html, IntoResponse, Response};
 use schema_diff::health::{HealthErrorKind, HealthReport};
+use schema_diff::report::{ReportInput, SchemaReport, render_body};
 use schema_diff::runner::{RunError, Status};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
@@ -180,25 +183,87 @@ pub fn script_json(script: &crate::commands::dry_run::Script) -> Value {
     })
 }
 
+/// What the database and the entities this binary was built with look like, and
+/// their comparison, as `db-migrate diff` reads them.
+struct DriftFound {
+    actual: schema_diff::Schema,
+    desired: schema_diff::Schema,
+    dialect: schema_diff::Dialect,
+    found: crate::commands::diff::Comparison,
+}
+
+async fn read_drift(state: &AdminState) -> Result<DriftFound, ApiError> {
+    let ctx = state.context();
+    let (actual, dialect) = crate::commands::diff::read_database(&ctx.url)
+        .await
+        .map_err(|e| ApiError::from_anyhow("read the database schema", &e))?;
+    let actual = ctx.settings.exclusions().apply(actual);
+    let desired = crate::commands::auto::desired_schema(&ctx)
+        .map_err(|e| ApiError::from_anyhow("read the entities", &e))?;
+    let found = crate::commands::diff::compare(&ctx, &actual, &desired, dialect);
+    Ok(DriftFound {
+        actual,
+        desired,
+        dialect,
+        found,
+    })
+}
+
 /// `GET /api/drift`: the database against the entities this binary was built
 /// with, as `db-migrate diff --json` reports it.
 pub async fn drift(State(state): State<AdminState>, _caller: Caller) -> JsonResult {
     state
         .scoped(async {
-            let ctx = state.context();
-            let (actual, dialect) = crate::commands::diff::read_database(&ctx.url)
-                .await
-                .map_err(|e| ApiError::from_anyhow("read the database schema", &e))?;
-            let actual = ctx.settings.exclusions().apply(actual);
-            let desired = crate::commands::auto::desired_schema(&ctx)
-                .map_err(|e| ApiError::from_anyhow("read the entities", &e))?;
-            let found = crate::commands::diff::compare(&ctx, &actual, &desired, dialect);
+            let DriftFound { found, .. } = read_drift(&state).await?;
             answer(json!({
                 "equal": found.changes.is_empty(),
                 "changes": found.changes,
                 "summary": found.summary,
                 "hazards": found.hazards,
             }))
+        })
+        .await
+}
+
+/// `GET /api/drift/report`: the same comparison as the visual schema diff of
+/// `db-migrate diff --html` (docs/diff-report.md), as one HTML fragment
+/// (`<div class="schema-report">`) for the dashboard, styled by
+/// `/assets/report.css`. Every name in it is escaped and redacted here, on the
+/// server; the page inserts it as it comes.
+pub async fn drift_report(
+    State(state): State<AdminState>,
+    _caller: Caller,
+) -> Result<Response, ApiError> {
+    state
+        .scoped(async {
+            let DriftFound {
+                actual,
+                desired,
+                dialect,
+                found,
+            } = read_drift(&state).await?;
+            let desired = dialect.normalize_schema(&desired);
+            let actual =
+                crate::commands::diff::align_names(dialect.normalize_schema(&actual), &desired);
+            let from = state.database_shown();
+            let report = SchemaReport::build(&ReportInput {
+                from_label: &from,
+                to_label: "entities",
+                dialect,
+                actual: &actual,
+                desired: &desired,
+                changes: &found.changes,
+                hazards: &found.hazards,
+            });
+            let report = crate::commands::diff_html::redacted(&report)
+                .map_err(|e| ApiError::from_anyhow("render the drift report", &e))?;
+            let equal = if report.is_equal() { "true" } else { "false" };
+            let mut response = Html(render_body(&report)).into_response();
+            response.headers_mut().insert(
+                HeaderName::from_static("x-schema-equal"),
+                HeaderValue::from_static(equal),
+            );
+            Ok(response)
         })
         .await
 }

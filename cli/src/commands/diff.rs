@@ -175,7 +175,7 @@ pub async fn read_database(url: &str) -> anyhow::Result<(Schema, Dialect)> {
 /// index or unique constraint with the same columns and uniqueness, or a foreign key
 /// with the same columns and target, in a table of the same name, is shown under
 /// the wanted name (so `sqlite_autoindex_users_1` is not a difference).
-fn align_names(mut actual: Schema, desired: &Schema) -> Schema {
+pub(crate) fn align_names(mut actual: Schema, desired: &Schema) -> Schema {
     for table in &mut actual.tables {
         let Some(wanted) = desired.table(&table.name) else {
             continue;

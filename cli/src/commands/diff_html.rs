@@ -9,10 +9,14 @@ use schema_diff::report::SchemaReport;
 /// Writes `report` as a self-contained HTML page to `path`, with every credential
 /// the CLI knows of (and every URL password) hidden, as in all its output.
 pub fn write_report(path: &Path, report: &SchemaReport) -> anyhow::Result<()> {
+    write_atomically(path, &schema_diff::report::render_html(&redacted(report)?))
+}
+
+/// `report` with every credential hidden (labels, names, values).
+pub fn redacted(report: &SchemaReport) -> anyhow::Result<SchemaReport> {
     let value = serde_json::to_value(report).context("cannot prepare the HTML report")?;
-    let redacted: SchemaReport = serde_json::from_value(crate::redact::redact_json(&value))
-        .context("cannot prepare the HTML report")?;
-    write_atomically(path, &schema_diff::report::render_html(&redacted))
+    serde_json::from_value(crate::redact::redact_json(&value))
+        .context("cannot prepare the HTML report")
 }
 
 /// Writes `html` to `path` atomically: a fresh temp file in the same folder, flushed

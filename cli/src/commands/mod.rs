@@ -7,7 +7,7 @@ mod config;
 pub(crate) mod data_loss;
 pub(crate) mod data_template;
 pub(crate) mod diff;
-mod diff_html;
+pub(crate) mod diff_html;
 pub(crate) mod down_hazards;
 pub(crate) mod dry_run;
 mod entities;
