@@ -381,6 +381,9 @@ pub struct BackupArgs {
     /// it with the manifest: exit 2 when they differ.
     #[arg(long, value_name = "FILE", num_args = 0..=1)]
     pub verify: Option<Option<std::path::PathBuf>>,
+    // The backup is taken under the migration lock: how long to wait for it.
+    #[command(flatten)]
+    pub lock: LockFlags,
 }
 
 /// `db-migrate start`.

@@ -1,6 +1,7 @@
 //! The migration lock through the real binary, on SQLite, PostgreSQL and
 //! MariaDB: eight `db-migrate upgrade` at once apply each migration exactly
-//! once, and a held lock makes `upgrade`/`downgrade` time out naming the holder.
+//! once, and a held lock makes `upgrade`/`downgrade` and `backup` time out
+//! naming the holder.
 
 mod support;
 
@@ -325,4 +326,126 @@ fn status_names_the_running_holder_postgres() {
 #[test]
 fn status_names_the_running_holder_mysql() {
     status_names_the_running_holder(Backend::MySql);
+}
+
+/// `backup` takes the migration lock as `upgrade` does: a held lock makes it
+/// time out with `upgrade`'s message and exit code, writing no file; once the
+/// lock is free it backs up.
+fn backup_waits_for_the_lock(backend: Backend) {
+    let rt = runtime();
+    let Some(scratch) = rt.block_on(Scratch::new(backend, "ops_backup_held")) else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let url = scratch.url.clone();
+    sandbox.run_raw(&["-u", &url, "upgrade"], &[]).ok();
+    let (holder, named) = rt.block_on(hold_lock(&scratch));
+    let file = sandbox.path().join("held.backup");
+    let file_arg = file.to_string_lossy().into_owned();
+
+    let started = std::time::Instant::now();
+    sandbox
+        .run_raw(
+            &["-u", &url, "backup", "-o", &file_arg, "--lock-timeout", "1"],
+            &[],
+        )
+        .error(&[
+            "timed out after 1 s waiting for the migration lock, held by",
+            &named,
+            "--lock-timeout",
+        ]);
+    let waited = started.elapsed();
+    assert!(
+        waited >= std::time::Duration::from_millis(900),
+        "{waited:?}"
+    );
+    assert!(!file.exists(), "a backup was written under another's lock");
+    sandbox
+        .run_raw(
+            &["-u", &url, "backup", "-o", &file_arg, "--lock-timeout", "0"],
+            &[],
+        )
+        .error(&[
+            "the migration lock is taken (lock timeout 0: not waiting)",
+            &named,
+        ]);
+
+    rt.block_on(release(holder));
+    let done = sandbox.run_raw(
+        &["-u", &url, "backup", "-o", &file_arg, "--lock-timeout", "5"],
+        &[],
+    );
+    assert!(done.ok().starts_with("backup: "), "{done:#?}");
+    assert!(file.is_file());
+    rt.block_on(scratch.cleanup());
+}
+
+#[test]
+fn backup_waits_for_the_migration_lock_sqlite() {
+    backup_waits_for_the_lock(Backend::Sqlite);
+}
+
+#[test]
+fn backup_waits_for_the_migration_lock_postgres() {
+    backup_waits_for_the_lock(Backend::Postgres);
+}
+
+#[test]
+fn backup_waits_for_the_migration_lock_mysql() {
+    backup_waits_for_the_lock(Backend::MySql);
+}
+
+/// The engine's `hold_lock` (what a backup holds) keeps `upgrade` out until it
+/// is released. On SQLite, a second connection reads under it: `VACUUM INTO`,
+/// the backup's dump, works while the lock's write transaction is open.
+fn hold_lock_keeps_upgrades_out(backend: Backend) {
+    let rt = runtime();
+    let Some(scratch) = rt.block_on(Scratch::new(backend, "ops_hold_lock")) else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let url = scratch.url.clone();
+    let guard = rt
+        .block_on(schema_diff::runner::hold_lock(
+            &scratch.db,
+            std::time::Duration::ZERO,
+        ))
+        .expect("hold the lock");
+    sandbox
+        .run_raw(&["-u", &url, "upgrade", "--lock-timeout", "1"], &[])
+        .error(&["timed out after 1 s waiting for the migration lock"]);
+    if backend == Backend::Sqlite {
+        let copy = sandbox.path().join("copy.sqlite");
+        rt.block_on(async {
+            let reader = sea_orm::Database::connect(url.as_str())
+                .await
+                .expect("second connection");
+            let quoted = copy.to_string_lossy().replace('\'', "''");
+            reader
+                .execute_unprepared(&format!("VACUUM INTO '{quoted}'"))
+                .await
+                .expect("VACUUM INTO under the lock");
+            reader.close().await.expect("close");
+        });
+        assert!(copy.is_file());
+    }
+    rt.block_on(guard.release()).expect("release");
+    let applied = sandbox.run_raw(&["-u", &url, "upgrade", "--lock-timeout", "5"], &[]);
+    assert!(applied.ok().starts_with("applied "), "{applied:#?}");
+    rt.block_on(scratch.cleanup());
+}
+
+#[test]
+fn hold_lock_keeps_upgrades_out_sqlite() {
+    hold_lock_keeps_upgrades_out(Backend::Sqlite);
+}
+
+#[test]
+fn hold_lock_keeps_upgrades_out_postgres() {
+    hold_lock_keeps_upgrades_out(Backend::Postgres);
+}
+
+#[test]
+fn hold_lock_keeps_upgrades_out_mysql() {
+    hold_lock_keeps_upgrades_out(Backend::MySql);
 }

@@ -5,6 +5,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::bail;
+use schema_diff::runner::hold_lock;
+use sea_orm::DbBackend;
 use serde_json::json;
 
 use super::Context;
@@ -68,12 +70,38 @@ pub async fn before_upgrade(ctx: &Context<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Takes a backup of the configured database.
+/// Takes a backup of the configured database under its migration lock (waiting
+/// up to the lock timeout), so that it never holds half of a migration and no
+/// migration starts during it.
 pub async fn create(ctx: &Context<'_>, request: &BackupRequest) -> anyhow::Result<Created> {
     let url = validate_url(&ctx.url)?;
-    let db = ctx.connect().await?;
-    let created = ops::create(&db, &url, &ctx.runner(), request).await;
-    db.close().await.ok();
+    let lock_db = ctx.connect().await?;
+    let created = async {
+        let guard = hold_lock(&lock_db, ctx.lock_timeout()).await?;
+        // SQLite's lock is a write transaction on the lock's only connection:
+        // the backup reads through a connection of its own, which the write
+        // lock lets read. PostgreSQL and MySQL lock on a connection of their own.
+        let sqlite = lock_db.get_database_backend() == DbBackend::Sqlite;
+        let created = if sqlite {
+            match ctx.connect().await {
+                Ok(db) => {
+                    let created = ops::create(&db, &url, &ctx.runner(), request).await;
+                    db.close().await.ok();
+                    created
+                }
+                Err(e) => Err(e),
+            }
+        } else {
+            ops::create(&lock_db, &url, &ctx.runner(), request).await
+        };
+        if let Err(e) = guard.release().await {
+            // The lock ends with its connection, closed below, all the same.
+            tracing::warn!(error = %e, "releasing the migration lock after the backup");
+        }
+        created
+    }
+    .await;
+    lock_db.close().await.ok();
     created
 }
 

@@ -200,6 +200,7 @@ fn command_flags(command: &Command) -> CommandFlags<'_> {
         | Command::Stamp { lock, .. } => flags.lock_timeout = lock.lock_timeout,
         Command::Start(args) => flags.lock_timeout = args.lock.lock_timeout,
         Command::Serve(args) => flags.lock_timeout = args.lock.lock_timeout,
+        Command::Backup(args) => flags.lock_timeout = args.lock.lock_timeout,
         _ => {}
     }
     flags

@@ -37,7 +37,7 @@ use lock::Lock;
 pub use app::upgrade_app;
 pub use execute::migration_checksum;
 pub use history::{AppliedMigration, HISTORY_TABLE, table_exists};
-pub use lock::DEFAULT_LOCK_TIMEOUT;
+pub use lock::{DEFAULT_LOCK_TIMEOUT, LockGuard, hold_lock};
 pub use recovery::{
     dirty_message, format_unix, in_progress_message, is_in_progress, unfinished_message,
 };

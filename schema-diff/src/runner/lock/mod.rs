@@ -31,8 +31,10 @@ use sea_orm::{
 
 use super::RunError;
 
+mod guard;
 mod holder;
 
+pub use guard::{LockGuard, hold_lock};
 pub use holder::holder;
 use holder::{describe, mysql_holder, postgres_holder, sqlite_holder};
 
