@@ -1,7 +1,8 @@
 //! One operation at a time through the admin API, on SQLite, PostgreSQL and
 //! MariaDB: while an API upgrade waits for the migration lock (held as a CLI run
 //! holds it), a second operation gets 409; the waiting one fails with
-//! `migration_locked`; the audit log records the refusals.
+//! `migration_locked`; the audit log records the refusals. An API backup waits
+//! for the same lock.
 
 mod admin_support;
 #[allow(dead_code)]
@@ -151,4 +152,44 @@ async fn one_operation_at_a_time_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_operation_at_a_time_mysql() {
     one_operation_at_a_time(Backend::MySql).await;
+}
+
+/// An API backup takes the migration lock: while a CLI run holds it, the backup
+/// answers 409 `migration_locked` after the lock timeout; once it is free the
+/// backup is taken.
+async fn backup_waits_for_the_lock(backend: Backend) {
+    let Some(scratch) = Scratch::new(backend, "admin_backup_held").await else {
+        return;
+    };
+    let server = start(&scratch, 1000, 1).await;
+    let holder = hold_lock(&scratch).await;
+    let started = Instant::now();
+    let refused = server.post("/api/backup", OPERATOR, json!({})).await;
+    let waited = started.elapsed();
+    assert_eq!(refused.status, 409, "{}", refused.json);
+    assert_eq!(error_code(&refused), "migration_locked");
+    assert!(waited >= Duration::from_millis(900), "{waited:?}");
+    let listed = server.get("/api/backups", VIEWER).await;
+    assert_eq!(listed["backups"], json!([]), "{listed}");
+    release(holder).await;
+    let taken = server.post("/api/backup", OPERATOR, json!({})).await;
+    assert_eq!(taken.status, 200, "{}", taken.json);
+    assert!(taken.json["manifest"]["sha256"].is_string(), "{}", taken.json);
+    server.assert_no_secrets();
+    scratch.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_waits_for_the_lock_sqlite() {
+    backup_waits_for_the_lock(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_waits_for_the_lock_postgres() {
+    backup_waits_for_the_lock(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_waits_for_the_lock_mysql() {
+    backup_waits_for_the_lock(Backend::MySql).await;
 }
