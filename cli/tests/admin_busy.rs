@@ -174,7 +174,11 @@ async fn backup_waits_for_the_lock(backend: Backend) {
     release(holder).await;
     let taken = server.post("/api/backup", OPERATOR, json!({})).await;
     assert_eq!(taken.status, 200, "{}", taken.json);
-    assert!(taken.json["manifest"]["sha256"].is_string(), "{}", taken.json);
+    assert!(
+        taken.json["manifest"]["sha256"].is_string(),
+        "{}",
+        taken.json
+    );
     server.assert_no_secrets();
     scratch.cleanup().await;
 }

@@ -55,12 +55,12 @@ async fn prepare(
         if pending.is_empty() {
             errln!("nothing pending: no backup taken");
         } else {
-            let url = crate::config::validate_url(&ctx.url)?;
             let request = BackupRequest {
                 dir: Some(ctx.settings.backup_dir.value.clone()),
                 ..BackupRequest::default()
             };
-            let created = crate::ops::create(db, &url, &ctx.runner(), &request).await?;
+            // Under the migration lock, released before the migrations take it.
+            let created = super::backup::create(ctx, &request).await?;
             errln!("backup: {}", crate::output::relative(&created.file));
         }
     }
