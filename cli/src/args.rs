@@ -289,6 +289,8 @@ pub enum Command {
         /// Replace the contents of a database that is not empty.
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        lock: LockFlags,
     },
     /// Wait until the database accepts connections (exit 1 on timeout).
     Wait {

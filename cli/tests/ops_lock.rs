@@ -377,6 +377,31 @@ fn backup_waits_for_the_lock(backend: Backend) {
     );
     assert!(done.ok().starts_with("backup: "), "{done:#?}");
     assert!(file.is_file());
+
+    // A restore over a PostgreSQL or MySQL database waits for the lock too (a
+    // SQLite restore replaces the file whole).
+    if backend != Backend::Sqlite {
+        let (holder, named) = rt.block_on(hold_lock(&scratch));
+        let restore = [
+            "-u",
+            &url,
+            "restore",
+            &file_arg,
+            "--force",
+            "--lock-timeout",
+            "1",
+        ];
+        sandbox.run_raw(&restore, &[]).error(&[
+            "timed out after 1 s waiting for the migration lock, held by",
+            &named,
+        ]);
+        rt.block_on(release(holder));
+        let restored = sandbox.run_raw(&restore, &[]);
+        assert!(
+            restored.ok().contains("\nrestored ") || restored.ok().starts_with("restored "),
+            "{restored:#?}"
+        );
+    }
     rt.block_on(scratch.cleanup());
 }
 

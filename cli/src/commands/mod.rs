@@ -201,6 +201,7 @@ fn command_flags(command: &Command) -> CommandFlags<'_> {
         Command::Start(args) => flags.lock_timeout = args.lock.lock_timeout,
         Command::Serve(args) => flags.lock_timeout = args.lock.lock_timeout,
         Command::Backup(args) => flags.lock_timeout = args.lock.lock_timeout,
+        Command::Restore { lock, .. } => flags.lock_timeout = lock.lock_timeout,
         _ => {}
     }
     flags
@@ -261,7 +262,7 @@ async fn dispatch(ctx: &Context<'_>, command: &Command) -> anyhow::Result<ExitCo
         Command::Config => config::run(ctx),
         Command::Pull { out, force } => pull::run(ctx, out, *force).await,
         Command::Backup(args) => backup::run(ctx, args).await,
-        Command::Restore { file, force } => restore::run(ctx, file, *force).await,
+        Command::Restore { file, force, .. } => restore::run(ctx, file, *force).await,
         Command::Wait { timeout } => wait::run(ctx, *timeout).await,
         Command::Start(args) => start::run(ctx, args).await,
         Command::Health { timeout } => health::run(ctx, *timeout).await,

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
+use schema_diff::runner::hold_lock;
 use serde_json::json;
 
 use super::Context;
@@ -69,17 +70,27 @@ pub async fn run(ctx: &Context<'_>, file: &Path, force: bool) -> anyhow::Result<
         }
         Target::Server(server) => {
             let loaded = async {
-                if replace && server.kind == Kind::Mysql {
-                    safety = Some(safety_backup(ctx, &db, &url, &target).await?);
+                // No migration runs while the database is replaced, and none is
+                // running when the load starts (the lock is on a connection of its own).
+                let guard = hold_lock(&db, ctx.lock_timeout()).await?;
+                let loaded = async {
+                    if replace && server.kind == Kind::Mysql {
+                        safety = Some(safety_backup(ctx, &db, &url, &target).await?);
+                    }
+                    let _note = safety.as_ref().map(|p| {
+                        crate::interrupt::note(format!(
+                            "the database may be partly restored; its previous contents are \
+                             in `{}`",
+                            relative(p)
+                        ))
+                    });
+                    load_sql(&db, server, file, replace).await
                 }
-                let _note = safety.as_ref().map(|p| {
-                    crate::interrupt::note(format!(
-                        "the database may be partly restored; its previous contents are in \
-                         `{}`",
-                        relative(p)
-                    ))
-                });
-                load_sql(&db, server, file, replace).await
+                .await;
+                if let Err(e) = guard.release().await {
+                    tracing::warn!(error = %e, "cannot release the migration lock after the restore");
+                }
+                loaded
             }
             .await;
             db.close().await.ok();
