@@ -126,6 +126,11 @@ async fn before_anything(server: &Server, scratch: &Scratch) {
     assert_eq!(status["head"], json!(all.last()));
     assert_eq!(status["state"], "pending");
     assert_eq!(status["operation"], Value::Null);
+    assert_eq!(
+        status["data"],
+        json!([]),
+        "no data-migration step is running"
+    );
     if backend == Backend::Postgres && scratch.url.starts_with("postgres://postgres@") {
         assert!(status["database"].as_str().unwrap().contains("***"));
     }

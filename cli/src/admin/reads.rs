@@ -85,6 +85,7 @@ pub async fn status(State(state): State<AdminState>, _caller: Caller) -> JsonRes
                 "unknown": status.unknown,
                 "dirty": status.dirty.iter().map(|row| row.version.clone()).collect::<Vec<_>>(),
                 "state": state_word(&status),
+                "data": crate::commands::status::data_steps_json(&status),
                 "operation": operation,
             }))
         })

@@ -25,7 +25,7 @@ mod serve;
 mod shell;
 mod sql;
 mod start;
-mod status;
+pub(crate) mod status;
 pub(crate) mod verify;
 mod wait;
 

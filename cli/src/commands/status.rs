@@ -27,22 +27,7 @@ pub async fn run(ctx: &Context<'_>) -> anyhow::Result<ExitCode> {
                 })
             })
             .collect();
-        let data: Vec<_> = status
-            .data
-            .iter()
-            .map(|step| {
-                json!({
-                    "version": step.version,
-                    "step": step.step,
-                    "percent": step.percent(),
-                    "rows_done": step.rows_done,
-                    "rows_total": step.rows_total,
-                    "batches": step.batches,
-                    "last_key": step.last_key,
-                    "updated_at": schema_diff::runner::format_unix(step.updated_at),
-                })
-            })
-            .collect();
+        let data = data_steps_json(&status);
         crate::output::json(&json!({
             "current": status.current,
             "head": status.head,
@@ -98,4 +83,25 @@ pub async fn run(ctx: &Context<'_>) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The unfinished data-migration steps of `status`, as `status --json` and the
+/// admin API's `/api/status` show them.
+pub(crate) fn data_steps_json(status: &schema_diff::runner::Status) -> Vec<serde_json::Value> {
+    status
+        .data
+        .iter()
+        .map(|step| {
+            json!({
+                "version": step.version,
+                "step": step.step,
+                "percent": step.percent(),
+                "rows_done": step.rows_done,
+                "rows_total": step.rows_total,
+                "batches": step.batches,
+                "last_key": step.last_key,
+                "updated_at": schema_diff::runner::format_unix(step.updated_at),
+            })
+        })
+        .collect()
 }

@@ -170,6 +170,11 @@
       line.textContent = "Running: " + op.kind + (op.target ? " to " + op.target : "") + " by " + op.actor +
         " since " + when(op.started_at) + ", " + op.progress.done + " of " + total + " done";
     }
+    const steps = status.data || [];
+    const dataLine = $("#data-steps");
+    dataLine.hidden = steps.length === 0;
+    dataLine.textContent = steps.map((s) => "Data migration " + s.version + ", step " + s.step + ": " +
+      s.percent + "% (" + s.rows_done + " of " + s.rows_total + " rows)").join("; ");
     renderActions(status);
   }
 
