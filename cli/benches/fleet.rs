@@ -14,6 +14,12 @@
 //! median of `--runs`), the mean time per target as the report measured it, and
 //! the speedup of each `-j` over the first. A run where a target fails, or
 //! where a database is not at head afterwards, fails the benchmark.
+//!
+//! It also reports where the CPU went: the `db-migrate` process's own CPU time
+//! (`getrusage`) and the whole machine's busy time during the run
+//! (`/proc/stat`; on a quiet machine, the client plus the PostgreSQL server), per
+//! target, and the machine's busy share of the run. When that share is near
+//! 100% the run is CPU-bound: no `-j` can make it faster on this machine.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -80,16 +86,63 @@ fn reset(rt: &tokio::runtime::Runtime, set: &ScratchDatabases) {
     });
 }
 
-/// One timed upgrade of the emptied databases of `set` (listed in `file`): the
-/// wall time and the mean per-target time from the report.
+/// CPU time of this process's finished children (user + system).
+fn children_cpu() -> Duration {
+    // SAFETY: `getrusage` fills the zeroed struct it is given and reads nothing else.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+/// The machine's busy (non-idle) CPU time since boot, summed over its cores,
+/// from the first line of `/proc/stat` (`None` where there is none).
+fn machine_busy() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .map(|v| v.parse().ok())
+        .collect::<Option<_>>()?;
+    // user nice system idle iowait irq softirq steal ...
+    let idle = ticks.get(3)? + ticks.get(4)?;
+    let busy = ticks.iter().take(8).sum::<u64>() - idle;
+    // SAFETY: `sysconf` only reads a configuration value.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    Some(Duration::from_secs_f64(
+        busy as f64 / per_second.max(1) as f64,
+    ))
+}
+
+/// What one run measured.
+struct Run {
+    wall: Duration,
+    /// The mean per-target `duration_ms` of the report.
+    mean: Duration,
+    /// CPU time of the `db-migrate` process.
+    client_cpu: Duration,
+    /// Busy CPU time of the whole machine during the run (all cores).
+    machine_cpu: Option<Duration>,
+}
+
+/// One timed upgrade of the emptied databases of `set` (listed in `file`).
 fn one_run(
     rt: &tokio::runtime::Runtime,
     set: &ScratchDatabases,
     file: &std::path::Path,
     jobs: u16,
-) -> (Duration, Duration) {
+) -> Run {
     reset(rt, set);
     let databases = set.urls.len();
+    let client_before = children_cpu();
+    let machine_before = machine_busy();
     let started = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_db-migrate"))
         .args(["--targets"])
@@ -101,6 +154,11 @@ fn one_run(
         .output()
         .expect("run db-migrate");
     let wall = started.elapsed();
+    let machine_cpu = match (machine_before, machine_busy()) {
+        (Some(before), Some(after)) => Some(after.saturating_sub(before)),
+        _ => None,
+    };
+    let client_cpu = children_cpu().saturating_sub(client_before);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "not JSON ({e}): {}{}",
@@ -121,7 +179,12 @@ fn one_run(
         total += target["duration_ms"].as_u64().expect("duration_ms");
     }
     let mean = Duration::from_millis(total / databases as u64);
-    (wall, mean)
+    Run {
+        wall,
+        mean,
+        client_cpu,
+        machine_cpu,
+    }
 }
 
 fn main() {
@@ -147,8 +210,12 @@ fn main() {
             .unwrap_or_default(),
         options.runs
     );
-    println!("| -j | best wall | median wall | mean per target | targets/s | speedup (median) |");
-    println!("|---:|---:|---:|---:|---:|---:|");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "| -j | best wall | median wall | mean per target | targets/s | speedup (median) \
+         | client CPU per target | machine CPU per target | machine busy ({cores} cores) |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let set = rt
         .block_on(ScratchDatabases::new(
             Backend::Postgres,
@@ -178,26 +245,36 @@ fn measure(
     set: &ScratchDatabases,
     file: &std::path::Path,
 ) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut first_median = None;
     for &jobs in &options.jobs {
-        let mut walls = Vec::new();
-        let mut means = Vec::new();
-        for _ in 0..options.runs {
-            let (wall, mean) = one_run(rt, set, file, jobs);
-            walls.push(wall);
-            means.push(mean);
-        }
-        walls.sort();
-        means.sort();
-        let median = walls[walls.len() / 2];
+        let mut runs: Vec<Run> = (0..options.runs)
+            .map(|_| one_run(rt, set, file, jobs))
+            .collect();
+        runs.sort_by_key(|r| r.wall);
+        let best = runs[0].wall;
+        let middle = &runs[runs.len() / 2];
+        let median = middle.wall;
         let base = *first_median.get_or_insert(median);
+        let per_target = |d: Duration| d.as_secs_f64() * 1000.0 / options.databases as f64;
+        let (machine_per_target, busy_share) = match middle.machine_cpu {
+            Some(cpu) => (
+                format!("{:.1} ms", per_target(cpu)),
+                format!(
+                    "{:.0}%",
+                    100.0 * cpu.as_secs_f64() / (median.as_secs_f64() * cores as f64)
+                ),
+            ),
+            None => ("?".into(), "?".into()),
+        };
         println!(
-            "| {jobs} | {:.2} s | {:.2} s | {} ms | {:.1} | {:.2}× |",
-            walls[0].as_secs_f64(),
+            "| {jobs} | {:.2} s | {:.2} s | {} ms | {:.1} | {:.2}× | {:.1} ms | {machine_per_target} | {busy_share} |",
+            best.as_secs_f64(),
             median.as_secs_f64(),
-            means[means.len() / 2].as_millis(),
+            middle.mean.as_millis(),
             options.databases as f64 / median.as_secs_f64(),
-            base.as_secs_f64() / median.as_secs_f64()
+            base.as_secs_f64() / median.as_secs_f64(),
+            per_target(middle.client_cpu),
         );
     }
 }
