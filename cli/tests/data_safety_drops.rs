@@ -8,9 +8,7 @@
 mod backends;
 mod support;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use backends::{Scratch, exec, on_every_backend, strings, tables};
 use serde_json::Value;
@@ -155,46 +153,6 @@ fn auto_writes_drops_of_empty_tables_and_columns_without_asking() {
     });
 }
 
-/// Runs the binary with ARGS under a pseudo-terminal (`script`), typing `input`.
-/// `None` when `script` is not installed.
-fn in_terminal(sandbox: &Sandbox, args: &[String], input: &str) -> Option<Run> {
-    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
-    let mut line = quote(env!("CARGO_BIN_EXE_db-migrate"));
-    for arg in args {
-        line.push(' ');
-        line.push_str(&quote(arg));
-    }
-    let child = Command::new("script")
-        .args(["-qec", &line, "/dev/null"])
-        .current_dir(sandbox.path())
-        .env_remove("DATABASE_URL")
-        .env_remove("DB_MIGRATE_MIGRATION_DIR")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(child) => child,
-        Err(e) => {
-            eprintln!("SKIPPED the terminal prompt test: cannot run `script` ({e})");
-            return None;
-        }
-    };
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("type the answer");
-    let out = child.wait_with_output().expect("script");
-    Some(Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n"),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    })
-}
-
 #[test]
 fn on_a_terminal_auto_asks_with_the_row_counts() {
     on_every_backend("ds_prompt", |rt, scratch| {
@@ -212,7 +170,7 @@ fn on_a_terminal_auto_asks_with_the_row_counts() {
         .map(String::from)
         .to_vec();
         // Declining the rename question (if asked) and the data-loss question.
-        let Some(no) = in_terminal(&sandbox, &args, "n\nn\nn\n") else {
+        let Some(no) = sandbox.run_in_terminal(&args, "n\nn\nn\n") else {
             return;
         };
         assert_eq!(no.code, Some(3), "{no:#?}");
@@ -223,7 +181,9 @@ fn on_a_terminal_auto_asks_with_the_row_counts() {
         );
         assert_eq!(module_count(&dir), 0);
 
-        let yes = in_terminal(&sandbox, &args, "y\ny\ny\n").expect("script ran before");
+        let yes = sandbox
+            .run_in_terminal(&args, "y\ny\ny\n")
+            .expect("script ran before");
         let out = yes.ok();
         assert!(out.contains("Write the migration anyway? [y/N]"), "{out}");
         assert_eq!(module_count(&dir), 1);

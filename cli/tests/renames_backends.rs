@@ -9,9 +9,7 @@
 mod backends;
 mod support;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use backends::{Scratch, exec, on_every_backend, strings};
 use schema_diff::Change;
@@ -235,46 +233,6 @@ fn rename_flags_naming_nothing_are_refused() {
     assert_eq!(support::files(Path::new(&dir)), vec!["lib.rs".to_owned()]);
 }
 
-/// Runs the binary with ARGS under a pseudo-terminal (`script`), typing `input`.
-/// `None` when `script` is not installed.
-fn in_terminal(sandbox: &Sandbox, args: &[String], input: &str) -> Option<Run> {
-    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
-    let mut line = quote(env!("CARGO_BIN_EXE_db-migrate"));
-    for arg in args {
-        line.push(' ');
-        line.push_str(&quote(arg));
-    }
-    let child = Command::new("script")
-        .args(["-qec", &line, "/dev/null"])
-        .current_dir(sandbox.path())
-        .env_remove("DATABASE_URL")
-        .env_remove("DB_MIGRATE_MIGRATION_DIR")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(child) => child,
-        Err(e) => {
-            eprintln!("SKIPPED the terminal prompt test: cannot run `script` ({e})");
-            return None;
-        }
-    };
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("type the answer");
-    let out = child.wait_with_output().expect("script");
-    Some(Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n"),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    })
-}
-
 #[test]
 fn on_a_terminal_auto_asks_and_a_yes_is_a_rename() {
     on_every_backend("rn_prompt", |rt, scratch| {
@@ -293,7 +251,7 @@ fn on_a_terminal_auto_asks_and_a_yes_is_a_rename() {
         .to_vec();
 
         // No rename; then yes to writing the drop of users.name (it holds a value).
-        let Some(no) = in_terminal(&sandbox, &args, "n\ny\n") else {
+        let Some(no) = sandbox.run_in_terminal(&args, "n\ny\n") else {
             return;
         };
         let out = no.ok();
@@ -309,7 +267,9 @@ fn on_a_terminal_auto_asks_and_a_yes_is_a_rename() {
         let dir = sandbox.migration_dir();
         let mut args = args;
         args[3] = dir.display().to_string();
-        let yes = in_terminal(&sandbox, &args, "y\n").expect("script ran before");
+        let yes = sandbox
+            .run_in_terminal(&args, "y\n")
+            .expect("script ran before");
         let out = yes.ok();
         assert!(
             out.contains("Did you rename users.name to users.display_name? [y/N]"),

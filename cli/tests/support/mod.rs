@@ -130,6 +130,52 @@ impl Sandbox {
         }
     }
 
+    /// Runs `db-migrate ARGS` under a pseudo-terminal (util-linux `script`),
+    /// typing `input`, as a user answering its questions. Without `script` the
+    /// test is skipped with a message, and fails under `CI=true`.
+    pub fn run_in_terminal(&self, args: &[String], input: &str) -> Option<Run> {
+        use std::io::Write;
+        use std::process::Stdio;
+
+        let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+        let mut line = quote(env!("CARGO_BIN_EXE_db-migrate"));
+        for arg in args {
+            line.push(' ');
+            line.push_str(&quote(arg));
+        }
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec", &line, "/dev/null"])
+            .current_dir(self.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for name in CLEARED {
+            cmd.env_remove(name);
+        }
+        let mut child = match cmd.spawn() {
+            Ok(child) => child,
+            Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+                panic!("CI=true and `script` (util-linux) cannot run: {e}")
+            }
+            Err(e) => {
+                eprintln!("SKIPPED a terminal prompt test: cannot run `script` ({e})");
+                return None;
+            }
+        };
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("type the answer");
+        let out = child.wait_with_output().expect("script");
+        Some(Run {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n"),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+
     /// Runs SQL on `app.db` directly, as someone editing the database by hand.
     pub fn sql(&self, sql: &str) {
         self.sql_on("app.db", sql);
