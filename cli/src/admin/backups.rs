@@ -84,14 +84,13 @@ pub async fn preview(State(state): State<AdminState>, caller: Caller) -> JsonRes
     let this = target(&state)?;
     state
         .scoped(async {
-            let db = state.connect().await?;
-            let found = async {
-                let status = state.context().runner().status(&db).await?;
-                let tables = count_rows(&db).await?;
-                anyhow::Ok((status.current, tables))
-            }
-            .await;
-            db.close().await.ok();
+            let found = state
+                .on_database(async |db| {
+                    let status = state.context().runner().status(db).await?;
+                    let tables = count_rows(db).await?;
+                    anyhow::Ok((status.current, tables))
+                })
+                .await?;
             let (current, tables) =
                 found.map_err(|e| ApiError::from_anyhow("read the database", &e))?;
             let rows: i64 = tables.iter().map(|t| t.rows).sum();

@@ -4,14 +4,16 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use schema_diff::lint::Hazard;
 use schema_diff::runner::{DowngradeTarget, RunError, UpgradeTarget};
+use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::operations::{OperationBody, parse_body, require_operator, run_operation};
 use super::reads::{JsonResult, answer, backend_name, run_error, script_json};
 use super::{AdminState, Caller, Role};
-use crate::commands::dry_run::Direction;
+use crate::commands::dry_run::{Direction, Script};
 
 /// `POST /api/upgrade`: applies pending migrations up to `target` (default `head`).
 pub async fn upgrade(
@@ -38,24 +40,23 @@ pub async fn upgrade(
         wait,
         move |state, op| async move {
             let ctx = state.context();
-            let db = state.connect().await?;
-            let done = async {
-                crate::connect::create_schema_if_missing(&db)
-                    .await
-                    .map_err(|e| ApiError::from_anyhow("create the schema", &e))?;
-                let runner = ctx.runner().with_lock_timeout(ctx.lock_timeout());
-                if let Ok(status) = runner.status(&db).await
-                    && let Ok(plan) = target.plan(&runner.versions(), &status.pending)
-                {
-                    op.set_total(plan.len());
-                }
-                runner
-                    .upgrade(&db, &target, |r| op.step_done(&r.version))
-                    .await
-                    .map_err(run_error)
-            }
-            .await;
-            db.close().await.ok();
+            let done = state
+                .on_database(async |db| {
+                    crate::connect::create_schema_if_missing(db)
+                        .await
+                        .map_err(|e| ApiError::from_anyhow("create the schema", &e))?;
+                    let runner = ctx.runner().with_lock_timeout(ctx.lock_timeout());
+                    if let Ok(status) = runner.status(db).await
+                        && let Ok(plan) = target.plan(&runner.versions(), &status.pending)
+                    {
+                        op.set_total(plan.len());
+                    }
+                    runner
+                        .upgrade(db, &target, |r| op.step_done(&r.version))
+                        .await
+                        .map_err(run_error)
+                })
+                .await?;
             let reports = done?;
             let applied: Vec<&str> = reports.iter().map(|r| r.version.as_str()).collect();
             Ok(json!({ "applied": applied, "migrations": reports }))
@@ -125,30 +126,29 @@ pub async fn downgrade(
         wait,
         move |state, op| async move {
             let ctx = state.context();
-            let db = state.connect().await?;
-            let done = async {
-                let (scripts, losses, lost) = inspect_downgrade(&state, &db, &target).await?;
-                if !lost.is_empty() && !allow {
-                    return Err(ApiError::new(
-                        StatusCode::CONFLICT,
-                        "data_loss",
-                        format!(
-                            "the rollback loses data: {}; back the data up, then send \
-                         \"allow_data_loss\": true",
-                            lost.join("; ")
-                        ),
-                    )
-                    .with_details(json!({ "migrations": scripts, "rows_at_risk": losses })));
-                }
-                op.set_total(scripts.len());
-                ctx.runner()
-                    .with_lock_timeout(ctx.lock_timeout())
-                    .downgrade(&db, &target, |r| op.step_done(&r.version))
-                    .await
-                    .map_err(run_error)
-            }
-            .await;
-            db.close().await.ok();
+            let done = state
+                .on_database(async |db| {
+                    let (scripts, losses, lost) = inspect_downgrade(&state, db, &target).await?;
+                    if !lost.is_empty() && !allow {
+                        return Err(ApiError::new(
+                            StatusCode::CONFLICT,
+                            "data_loss",
+                            format!(
+                                "the rollback loses data: {}; back the data up, then send \
+                             \"allow_data_loss\": true",
+                                lost.join("; ")
+                            ),
+                        )
+                        .with_details(json!({ "migrations": scripts, "rows_at_risk": losses })));
+                    }
+                    op.set_total(scripts.len());
+                    ctx.runner()
+                        .with_lock_timeout(ctx.lock_timeout())
+                        .downgrade(db, &target, |r| op.step_done(&r.version))
+                        .await
+                        .map_err(run_error)
+                })
+                .await?;
             let reports = done?;
             let rolled_back: Vec<&str> = reports.iter().map(|r| r.version.as_str()).collect();
             Ok(json!({ "applied": [], "rolled_back": rolled_back, "migrations": reports }))
@@ -174,36 +174,9 @@ pub async fn upgrade_preview(
     state
         .scoped(async {
             let ctx = state.context();
-            let db = state.connect().await?;
-            let backend = backend_name(&db);
-            let found = async {
-                let runner = ctx.runner();
-                let status = runner.status(&db).await.map_err(run_error)?;
-                if !status.unknown.is_empty() {
-                    return Err(ApiError::from_run(&RunError::UnknownApplied(
-                        status.unknown,
-                    )));
-                }
-                let plan = target
-                    .plan(&runner.versions(), &status.pending)
-                    .map_err(|e| ApiError::from_run(&e))?;
-                let at_risk = match plan.last() {
-                    Some(last) => crate::commands::dry_run::preflight(&ctx, &db, last)
-                        .await
-                        .map_err(|e| ApiError::from_anyhow("count the rows at risk", &e))?,
-                    None => Vec::new(),
-                };
-                let scripts = crate::commands::dry_run::capture(
-                    &ctx,
-                    &plan,
-                    Direction::Up,
-                    db.get_database_backend(),
-                )
-                .await;
-                Ok((scripts, at_risk))
-            }
-            .await;
-            db.close().await.ok();
+            let (found, backend) = state
+                .on_database(async |db| (upgrade_plan(&ctx, &target, db).await, backend_name(db)))
+                .await?;
             let (scripts, at_risk) = found?;
             let migrations: Vec<Value> = scripts.iter().map(script_json).collect();
             answer(json!({
@@ -214,6 +187,35 @@ pub async fn upgrade_preview(
             }))
         })
         .await
+}
+
+/// The SQL of each pending migration up to `target` on `db`'s backend, and the
+/// rows of `db` they cannot keep.
+async fn upgrade_plan(
+    ctx: &crate::commands::Context<'_>,
+    target: &UpgradeTarget,
+    db: &DatabaseConnection,
+) -> Result<(Vec<Script>, Vec<Hazard>), ApiError> {
+    let runner = ctx.runner();
+    let status = runner.status(db).await.map_err(run_error)?;
+    if !status.unknown.is_empty() {
+        return Err(ApiError::from_run(&RunError::UnknownApplied(
+            status.unknown,
+        )));
+    }
+    let plan = target
+        .plan(&runner.versions(), &status.pending)
+        .map_err(|e| ApiError::from_run(&e))?;
+    let at_risk = match plan.last() {
+        Some(last) => crate::commands::dry_run::preflight(ctx, db, last)
+            .await
+            .map_err(|e| ApiError::from_anyhow("count the rows at risk", &e))?,
+        None => Vec::new(),
+    };
+    let scripts =
+        crate::commands::dry_run::capture(ctx, &plan, Direction::Up, db.get_database_backend())
+            .await;
+    Ok((scripts, at_risk))
 }
 
 /// `POST /api/downgrade/preview`: the `down` SQL of each migration a rollback to
@@ -228,10 +230,14 @@ pub async fn downgrade_preview(
     let (given, target) = downgrade_target(&state, &body)?;
     state
         .scoped(async {
-            let db = state.connect().await?;
-            let backend = backend_name(&db);
-            let found = inspect_downgrade(&state, &db, &target).await;
-            db.close().await.ok();
+            let (found, backend) = state
+                .on_database(async |db| {
+                    (
+                        inspect_downgrade(&state, db, &target).await,
+                        backend_name(db),
+                    )
+                })
+                .await?;
             let (migrations, losses, lost) = found?;
             answer(json!({
                 "backend": backend,

@@ -236,6 +236,19 @@ impl AdminState {
             .await
             .map_err(|e| ApiError::from_anyhow("connect to the database", &e))
     }
+
+    /// Runs `work` on a connection of its own, which is closed afterwards
+    /// whatever `work` returned; an unreachable database is a 503. Callers run
+    /// it within [`AdminState::scoped`].
+    async fn on_database<T>(
+        &self,
+        work: impl AsyncFnOnce(&sea_orm::DatabaseConnection) -> T,
+    ) -> Result<T, ApiError> {
+        let db = self.connect().await?;
+        let result = work(&db).await;
+        db.close().await.ok();
+        Ok(result)
+    }
 }
 
 /// The API and the dashboard: `GET /`, its embedded files under `/assets/` and

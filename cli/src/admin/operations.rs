@@ -65,9 +65,9 @@ pub async fn record(
         detail,
     };
     let written = async {
-        let db = state.connect().await?;
-        let written = audit::write(&db, &entry).await;
-        db.close().await.ok();
+        let written = state
+            .on_database(async |db| audit::write(db, &entry).await)
+            .await?;
         written.map_err(|e| ApiError::from_anyhow("write the audit log", &e.into()))
     };
     if let Err(e) = state.scoped(written).await {

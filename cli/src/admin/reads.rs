@@ -69,10 +69,9 @@ fn state_word(status: &Status) -> &'static str {
 pub async fn status(State(state): State<AdminState>, _caller: Caller) -> JsonResult {
     state
         .scoped(async {
-            let db = state.connect().await?;
-            let status = read_status(&state, &db).await;
-            let backend = backend_name(&db);
-            db.close().await.ok();
+            let (status, backend) = state
+                .on_database(async |db| (read_status(&state, db).await, backend_name(db)))
+                .await?;
             let status = status?;
             let operation = state.inner.operations.running().map(|op| op.json());
             answer(json!({
@@ -98,9 +97,9 @@ pub async fn status(State(state): State<AdminState>, _caller: Caller) -> JsonRes
 pub async fn history(State(state): State<AdminState>, _caller: Caller) -> JsonResult {
     state
         .scoped(async {
-            let db = state.connect().await?;
-            let found = read_history(&state, &db).await;
-            db.close().await.ok();
+            let found = state
+                .on_database(async |db| read_history(&state, db).await)
+                .await?;
             answer(json!({ "migrations": found? }))
         })
         .await
@@ -150,10 +149,9 @@ async fn read_history(state: &AdminState, db: &DatabaseConnection) -> Result<Vec
 pub async fn pending(State(state): State<AdminState>, _caller: Caller) -> JsonResult {
     state
         .scoped(async {
-            let db = state.connect().await?;
-            let found = read_pending(&state, &db).await;
-            let backend = backend_name(&db);
-            db.close().await.ok();
+            let (found, backend) = state
+                .on_database(async |db| (read_pending(&state, db).await, backend_name(db)))
+                .await?;
             let (migrations, losses) = found?;
             answer(json!({ "backend": backend, "migrations": migrations, "rows_at_risk": losses }))
         })
@@ -315,9 +313,9 @@ pub async fn audit(
     }
     state
         .scoped(async {
-            let db = state.connect().await?;
-            let entries = audit::recent(&db, limit).await;
-            db.close().await.ok();
+            let entries = state
+                .on_database(async |db| audit::recent(db, limit).await)
+                .await?;
             let entries =
                 entries.map_err(|e| ApiError::from_anyhow("read the audit log", &e.into()))?;
             answer(json!({ "entries": entries }))
