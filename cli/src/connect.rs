@@ -149,14 +149,25 @@ async fn connect_with_pool_size(
         relay.map(|(_, relay)| relay)
     };
     let shown = redact_url(raw_url);
-    let connected = match (&relay, tcp) {
-        (None, Some((host, port))) => {
-            schema_diff::reach::check_while(&host, port, Database::connect(options))
+    // Without the relay, the driver dials the server itself.
+    let direct = if relay.is_none() { tcp } else { None };
+    let connected = match &direct {
+        Some((host, port)) => {
+            schema_diff::reach::check_while(host, *port, Database::connect(options))
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot connect to `{shown}`: {e}"))?
         }
-        _ => Database::connect(options).await,
+        None => Database::connect(options).await,
     };
+    if let (Err(DbErr::Conn(RuntimeErr::SqlxError(inner))), Some((host, port))) =
+        (&connected, &direct)
+        && matches!(**inner, sea_orm::sqlx::Error::Io(_))
+        && let Some(cause) = definite_cause(host, *port).await
+    {
+        // The driver's own words for an unknown host or no route, said as the
+        // relay says them (only on this error path: no cost when connected).
+        anyhow::bail!("cannot connect to `{shown}`: {cause}");
+    }
     if connected.is_ok()
         && let Some(relay) = relay
     {
@@ -181,6 +192,14 @@ async fn connect_with_pool_size(
         }
         other => anyhow::Error::new(other).context(format!("cannot connect to `{shown}`")),
     })
+}
+
+/// Why `host:port` cannot be reached, when one dial says so definitely.
+async fn definite_cause(host: &str, port: u16) -> Option<schema_diff::reach::DialError> {
+    match tokio::time::timeout(Duration::from_secs(2), schema_diff::reach::dial(host, port)).await {
+        Ok(Err(e)) if e.is_definite() => Some(e),
+        _ => None,
+    }
 }
 
 /// The error for a server that did not answer within [`CONNECT_TIMEOUT`] (`shown`:

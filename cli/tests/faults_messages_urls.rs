@@ -342,16 +342,29 @@ fn a_closed_port_fails_at_once_naming_the_cause() {
 #[test]
 fn wait_keeps_waiting_for_a_closed_port_and_goes_on_when_the_server_comes() {
     let s = Sandbox::new();
-    for scheme in ["postgres", "mysql"] {
+    // `wait`, and `start`'s wait before it runs anything, with and without the relay.
+    let cases = [
+        ("postgres", &["wait", "--timeout", "2"][..], "on"),
+        ("mysql", &["wait", "--timeout", "2"], "off"),
+        (
+            "postgres",
+            &["start", "--timeout", "2", "--", "true"],
+            "off",
+        ),
+        ("mysql", &["start", "--timeout", "2", "--", "true"], "on"),
+    ];
+    for (scheme, command, relay) in cases {
         let port = closed_port();
         let url = format!("{scheme}://app:W4it-pw@127.0.0.1:{port}/db");
+        let mut args = vec!["-u", url.as_str()];
+        args.extend_from_slice(command);
         let started = Instant::now();
-        let run = s.run_raw(&["-u", &url, "wait", "--timeout", "2"], &[]);
+        let run = s.run_raw(&args, &[("DB_MIGRATE_NODELAY_RELAY", relay)]);
         let took = started.elapsed();
         assert_eq!(run.code, Some(1), "{run:#?}");
         assert!(
             took >= Duration::from_millis(1500),
-            "gave up after {took:?}"
+            "{command:?} gave up after {took:?}"
         );
         let last = run.stderr.lines().last().unwrap_or_default();
         assert!(
