@@ -1,8 +1,9 @@
 //! Clear messages for URLs that point at the wrong thing: a MySQL URL without a
 //! database, a PostgreSQL URL at another server's port, a closed port (told at
 //! once, while `wait` keeps waiting), a directory given as the SQLite file,
-//! `[::1]` hosts, PostgreSQL's server-source `at line N`, and `health` printing
-//! an error once. Loopback servers only.
+//! `[::1]` hosts, PostgreSQL's server-source `at line N`, `health` printing an
+//! error once, and a server that does not answer (which keeps the connect
+//! timeout). Loopback servers only.
 
 #[path = "support/backends.rs"]
 mod backends;
@@ -409,5 +410,59 @@ fn wait_keeps_waiting_for_a_closed_port_and_goes_on_when_the_server_comes() {
         );
         assert!(run.stderr.contains("waiting for the database"), "{run:#?}");
         assert!(took >= Duration::from_millis(900), "{took:?}");
+    });
+}
+
+/// A loopback port whose listener never accepts and whose queue is full, so
+/// that the kernel drops new connection attempts: a server that does not answer
+/// (a black hole), on the loopback. The listener and the queued connections
+/// live as long as the returned value. `None` where the kernel answers anyway.
+fn black_hole() -> Option<(u16, impl Sized)> {
+    let rt = backends::runtime();
+    let socket = rt
+        .block_on(async { tokio::net::TcpSocket::new_v4() })
+        .ok()?;
+    socket.bind("127.0.0.1:0".parse().ok()?).ok()?;
+    let port = socket.local_addr().ok()?.port();
+    let listener = rt.block_on(async { socket.listen(0) }).ok()?;
+    let mut queued = Vec::new();
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    for _ in 0..8 {
+        match TcpStream::connect_timeout(&address, Duration::from_millis(300)) {
+            Ok(stream) => queued.push(stream),
+            Err(_) => return Some((port, (rt, listener, queued))),
+        }
+    }
+    None
+}
+
+#[test]
+fn a_server_that_does_not_answer_keeps_the_timeout() {
+    let Some((port, _hole)) = black_hole() else {
+        eprintln!("SKIPPED: this kernel answers a full listen queue");
+        return;
+    };
+    let s = Sandbox::new();
+    let url = format!("postgres://app:H0le-pw@127.0.0.1:{port}/db");
+    std::thread::scope(|scope| {
+        for relay in ["on", "off"] {
+            let (s, url) = (&s, &url);
+            scope.spawn(move || {
+                let env = [("DB_MIGRATE_NODELAY_RELAY", relay)];
+                let started = Instant::now();
+                let json = s.run_raw(&["-u", url, "--json", "health", "--timeout", "2"], &env);
+                let took = started.elapsed();
+                assert_eq!(json.code, Some(1), "{relay}: {json:#?}");
+                let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+                assert_eq!(report["error"], "timeout", "{relay}: {report}");
+                assert!(took >= Duration::from_millis(1500), "{relay}: {took:?}");
+                let started = Instant::now();
+                let status = s.run_raw(&["-u", url, "status"], &env);
+                let took = started.elapsed();
+                status.error(&["no connection within 10 s", "app:***@"]);
+                assert!(took >= Duration::from_secs(9), "{relay}: {took:?}");
+                assert!(took < Duration::from_secs(40), "{relay}: {took:?}");
+            });
+        }
     });
 }
