@@ -86,6 +86,8 @@ async fn connect_with_pool_size(
         .sqlx_logging(true)
         .sqlx_logging_level(tracing::log::LevelFilter::Debug)
         .connect_timeout(CONNECT_TIMEOUT);
+    // The server's host and port when the driver dials it itself (no relay).
+    let mut tcp = None;
     let relay = if url.starts_with("sqlite:") {
         // After DDL a cached statement can keep a stale column list, which makes
         // sqlx's SQLite worker panic; migrations run DDL, so no cache.
@@ -109,7 +111,16 @@ async fn connect_with_pool_size(
         // One closure per driver: sea-orm keeps only the last one given.
         // The drivers keep the brackets of `[::1]` and fail to resolve it.
         let host = schema_diff::startup::ipv6_host(&url);
-        let relay = nodelay_relay(&url, host.as_deref()).await;
+        // The relay's dial (or the check below) fails at once where the pool
+        // would retry a refused connection until the timeout.
+        let route = match tokio::time::timeout(CONNECT_TIMEOUT, route(&url, host.as_deref())).await
+        {
+            Ok(Ok(route)) => route,
+            Ok(Err(e)) => anyhow::bail!("cannot connect to `{}`: {e}", redact_url(raw_url)),
+            Err(_) => return Err(timed_out(&redact_url(raw_url))),
+        };
+        tcp = route.tcp;
+        let relay = route.relay;
         let relay_path = relay.as_ref().map(|(path, _)| path.clone());
         let pg_host = host.clone();
         let pg_relay = relay_path.clone();
@@ -138,7 +149,25 @@ async fn connect_with_pool_size(
         relay.map(|(_, relay)| relay)
     };
     let shown = redact_url(raw_url);
-    let connected = Database::connect(options).await;
+    // Without the relay, the driver dials the server itself.
+    let direct = if relay.is_none() { tcp } else { None };
+    let connected = match &direct {
+        Some((host, port)) => {
+            schema_diff::reach::check_while(host, *port, Database::connect(options))
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot connect to `{shown}`: {e}"))?
+        }
+        None => Database::connect(options).await,
+    };
+    if let (Err(DbErr::Conn(RuntimeErr::SqlxError(inner))), Some((host, port))) =
+        (&connected, &direct)
+        && matches!(**inner, sea_orm::sqlx::Error::Io(_))
+        && let Some(cause) = definite_cause(host, *port).await
+    {
+        // The driver's own words for an unknown host or no route, said as the
+        // relay says them (only on this error path: no cost when connected).
+        anyhow::bail!("cannot connect to `{shown}`: {cause}");
+    }
     if connected.is_ok()
         && let Some(relay) = relay
     {
@@ -155,50 +184,89 @@ async fn connect_with_pool_size(
                 schema_diff::startup::explain_connect_error(&url, inner)
             )
         }
-        // sqlx retries a refused connection until the timeout, then reports only that.
+        // No answer in time (a refusal was told at once, above).
         DbErr::Conn(RuntimeErr::SqlxError(ref inner))
             if matches!(**inner, sea_orm::sqlx::Error::PoolTimedOut) =>
         {
-            anyhow::anyhow!(
-                "cannot connect to `{shown}`: no connection within {} s; is the server running, \
-                 and are the host and port right?",
-                CONNECT_TIMEOUT.as_secs()
-            )
+            timed_out(&shown)
         }
         other => anyhow::Error::new(other).context(format!("cannot connect to `{shown}`")),
     })
 }
 
-/// A [`NodelayRelay`] for a PostgreSQL or MySQL URL whose connections may use
-/// TLS, with the path the driver connects to instead (PostgreSQL: the socket's
-/// directory; MySQL: the socket). `None` when connections go straight to the
-/// server. See [`schema_diff::nodelay`] for why.
-async fn nodelay_relay(url: &str, ipv6_host: Option<&str>) -> Option<(PathBuf, NodelayRelay)> {
+/// Why `host:port` cannot be reached, when one dial says so definitely.
+async fn definite_cause(host: &str, port: u16) -> Option<schema_diff::reach::DialError> {
+    match tokio::time::timeout(Duration::from_secs(2), schema_diff::reach::dial(host, port)).await {
+        Ok(Err(e)) if e.is_definite() => Some(e),
+        _ => None,
+    }
+}
+
+/// The error for a server that did not answer within [`CONNECT_TIMEOUT`] (`shown`:
+/// the redacted URL).
+fn timed_out(shown: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "cannot connect to `{shown}`: no connection within {} s; is the server running, \
+         and are the host and port right (a firewall that drops packets looks like this)?",
+        CONNECT_TIMEOUT.as_secs()
+    )
+}
+
+/// How the driver reaches a PostgreSQL or MySQL server.
+#[derive(Default)]
+struct Route {
+    /// A [`NodelayRelay`] already connected to the server, with the path the
+    /// driver connects to instead (PostgreSQL: the socket's directory; MySQL:
+    /// the socket).
+    relay: Option<(PathBuf, NodelayRelay)>,
+    /// Without a relay, the host and port the driver dials itself (`None`: a
+    /// Unix socket).
+    tcp: Option<(String, u16)>,
+}
+
+/// The [`Route`] of a PostgreSQL or MySQL URL: a [`NodelayRelay`] when its
+/// connections may use TLS (see [`schema_diff::nodelay`] for why), else the
+/// server's TCP address. An error when the relay's dial finds that the server
+/// cannot be reached at all (refused, unknown host, no route).
+async fn route(url: &str, ipv6_host: Option<&str>) -> Result<Route, schema_diff::reach::DialError> {
     use std::str::FromStr;
 
     use sea_orm::sqlx::mysql::MySqlConnectOptions;
     use sea_orm::sqlx::postgres::PgConnectOptions;
     let scheme = url.split_once(':').map_or("", |(s, _)| s);
-    match scheme {
+    let route = match scheme {
         "postgres" | "postgresql" => {
-            let options = PgConnectOptions::from_str(url).ok()?;
+            let Ok(options) = PgConnectOptions::from_str(url) else {
+                return Ok(Route::default());
+            };
             let options = match ipv6_host {
                 Some(host) => options.host(host),
                 None => options,
             };
-            let relay = nodelay::for_postgres(&options).await?;
-            Some((relay.directory().to_path_buf(), relay))
+            Route {
+                relay: nodelay::for_postgres(&options)
+                    .await?
+                    .map(|relay| (relay.directory().to_path_buf(), relay)),
+                tcp: nodelay::postgres_tcp_target(&options),
+            }
         }
         "mysql" | "mariadb" => {
-            let options =
-                MySqlConnectOptions::from_str(&format!("mysql{}", &url[scheme.len()..])).ok()?;
+            let mysql_url = format!("mysql{}", &url[scheme.len()..]);
+            let Ok(options) = MySqlConnectOptions::from_str(&mysql_url) else {
+                return Ok(Route::default());
+            };
             let options = match ipv6_host {
                 Some(host) => options.host(host),
                 None => options,
             };
-            let relay = nodelay::for_mysql(&options).await?;
-            Some((relay.socket().to_path_buf(), relay))
+            Route {
+                relay: nodelay::for_mysql(&options)
+                    .await?
+                    .map(|relay| (relay.socket().to_path_buf(), relay)),
+                tcp: nodelay::mysql_tcp_target(&options),
+            }
         }
-        _ => None,
-    }
+        _ => Route::default(),
+    };
+    Ok(route)
 }

@@ -1,7 +1,9 @@
 //! Clear messages for URLs that point at the wrong thing: a MySQL URL without a
-//! database, a PostgreSQL URL at another server's port, a directory given as the
-//! SQLite file, `[::1]` hosts, PostgreSQL's server-source `at line N`, and
-//! `health` printing an error once. Loopback servers only.
+//! database, a PostgreSQL URL at another server's port, a closed port (told at
+//! once, while `wait` keeps waiting), a directory given as the SQLite file,
+//! `[::1]` hosts, PostgreSQL's server-source `at line N`, `health` printing an
+//! error once, and a server that does not answer (which keeps the connect
+//! timeout). Loopback servers only.
 
 #[path = "support/backends.rs"]
 mod backends;
@@ -9,6 +11,7 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
+use std::time::{Duration, Instant};
 
 use backends::{Backend, on_every_backend};
 use support::Sandbox;
@@ -157,6 +160,13 @@ fn health_prints_a_mysql_error_once() {
 fn ipv6_forwarder(target: u16) -> Option<u16> {
     let listener = TcpListener::bind("[::1]:0").ok()?;
     let port = listener.local_addr().ok()?.port();
+    forward(listener, target);
+    Some(port)
+}
+
+/// Forwards every connection `listener` accepts to `127.0.0.1:target`, in a
+/// thread.
+fn forward(listener: TcpListener, target: u16) {
     std::thread::spawn(move || {
         for client in listener.incoming().map_while(Result::ok) {
             let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else {
@@ -179,7 +189,6 @@ fn ipv6_forwarder(target: u16) -> Option<u16> {
             }
         }
     });
-    Some(port)
 }
 
 /// The scratch URL with its host replaced by `[::1]:port`, and a password
@@ -240,17 +249,220 @@ fn an_ipv6_host_with_nothing_listening_is_a_clear_error() {
     let port = listener.local_addr().expect("addr").port();
     drop(listener);
     let s = Sandbox::new();
+    let refused = format!("connection refused: is the server running on [::1]:{port}");
     for scheme in ["postgres", "mysql"] {
         let url = format!("{scheme}://u:s3cretpw@[::1]:{port}/app");
         let run = s.run_raw(&["-u", &url, "wait", "--timeout", "1"], &[]);
         assert_eq!(run.code, Some(1), "{run:#?}");
         let err = run.stderr.lines().last().unwrap_or_default();
         assert!(err.contains(&format!("[::1]:{port}")), "{err}");
-        assert!(err.contains("Connection refused"), "{err}");
+        assert!(err.contains(&refused), "{err}");
         assert!(!run.stderr.contains("lookup address"), "{run:#?}");
         assert!(!run.stderr.contains("s3cretpw"), "{run:#?}");
-        let status = s.run_raw(&["-u", &url, "status"], &[]);
-        let line = status.error(&[&format!("u:***@[::1]:{port}/app")]);
-        assert!(!line.contains("lookup address"), "{line}");
+        for relay in ["on", "off"] {
+            let started = Instant::now();
+            let status = s.run_raw(
+                &["-u", &url, "status"],
+                &[("DB_MIGRATE_NODELAY_RELAY", relay)],
+            );
+            let line = status.error(&[&format!("u:***@[::1]:{port}/app"), &refused]);
+            assert!(!line.contains("lookup address"), "{line}");
+            assert!(started.elapsed() < FAST, "{relay}: {:?}", started.elapsed());
+        }
     }
+}
+
+/// Far below the 10 s connect timeout: a refused connection is told at once.
+const FAST: Duration = Duration::from_secs(5);
+
+/// A loopback port nothing listens on (bound, then closed).
+fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    port
+}
+
+#[test]
+fn a_closed_port_fails_at_once_naming_the_cause() {
+    let port = closed_port();
+    let s = Sandbox::new();
+    let refused = format!("connection refused: is the server running on 127.0.0.1:{port}");
+    // With the relay (PostgreSQL with TLS possible, MySQL) and without it
+    // (`sslmode=disable`, or the relay turned off): the same message.
+    for url in [
+        format!("postgres://app:Cl0sed-pw@127.0.0.1:{port}/db"),
+        format!("postgres://app:Cl0sed-pw@127.0.0.1:{port}/db?sslmode=disable"),
+        format!("mysql://app:Cl0sed-pw@127.0.0.1:{port}/db"),
+        format!("mariadb://app:Cl0sed-pw@127.0.0.1:{port}/db"),
+    ] {
+        for relay in ["on", "off"] {
+            let env = [("DB_MIGRATE_NODELAY_RELAY", relay)];
+            let what = format!("{url} relay {relay}");
+            for command in ["status", "upgrade"] {
+                let started = Instant::now();
+                let run = s.run_raw(&["-u", &url, command], &env);
+                let line = run.error(&[&refused, "app:***@"]);
+                assert!(!line.contains("Cl0sed-pw"), "{what}: {line}");
+                assert!(
+                    started.elapsed() < FAST,
+                    "{what} {command}: {:?}",
+                    started.elapsed()
+                );
+            }
+            let started = Instant::now();
+            let health = s.run_raw(&["-u", &url, "health"], &env);
+            assert_eq!(health.code, Some(1), "{what}: {health:#?}");
+            assert!(
+                health.stdout.contains("status:  error"),
+                "{what}: {health:#?}"
+            );
+            assert!(health.stdout.contains(&refused), "{what}: {health:#?}");
+            let json = s.run_raw(&["-u", &url, "--json", "health"], &env);
+            assert_eq!(json.code, Some(1), "{what}: {json:#?}");
+            let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+            assert_eq!(report["error"], "unreachable", "{what}: {report}");
+            assert!(
+                report["problems"][0]
+                    .as_str()
+                    .is_some_and(|p| p.contains(&refused)),
+                "{what}: {report}"
+            );
+            assert!(
+                started.elapsed() < FAST * 2,
+                "{what} health: {:?}",
+                started.elapsed()
+            );
+            for run in [&health, &json] {
+                assert!(!run.stdout.contains("Cl0sed-pw") && !run.stderr.contains("Cl0sed-pw"));
+            }
+        }
+    }
+}
+
+#[test]
+fn wait_keeps_waiting_for_a_closed_port_and_goes_on_when_the_server_comes() {
+    let s = Sandbox::new();
+    // `wait`, and `start`'s wait before it runs anything, with and without the relay.
+    let cases = [
+        ("postgres", &["wait", "--timeout", "2"][..], "on"),
+        ("mysql", &["wait", "--timeout", "2"], "off"),
+        (
+            "postgres",
+            &["start", "--timeout", "2", "--", "true"],
+            "off",
+        ),
+        ("mysql", &["start", "--timeout", "2", "--", "true"], "on"),
+    ];
+    for (scheme, command, relay) in cases {
+        let port = closed_port();
+        let url = format!("{scheme}://app:W4it-pw@127.0.0.1:{port}/db");
+        let mut args = vec!["-u", url.as_str()];
+        args.extend_from_slice(command);
+        let started = Instant::now();
+        let run = s.run_raw(&args, &[("DB_MIGRATE_NODELAY_RELAY", relay)]);
+        let took = started.elapsed();
+        assert_eq!(run.code, Some(1), "{run:#?}");
+        assert!(
+            took >= Duration::from_millis(1500),
+            "{command:?} gave up after {took:?}"
+        );
+        let last = run.stderr.lines().last().unwrap_or_default();
+        assert!(
+            last.contains("did not accept connections within 2 s"),
+            "{last}"
+        );
+        assert!(
+            last.contains(&format!(
+                "connection refused: is the server running on 127.0.0.1:{port}"
+            )),
+            "{last}"
+        );
+        assert!(!run.stderr.contains("W4it-pw"), "{run:#?}");
+    }
+    // A server that comes up while `wait` waits: the port opens after a second.
+    on_every_backend("msg_wait_late", |_, scratch| {
+        let target = match scratch.backend {
+            Backend::Sqlite => return,
+            Backend::Postgres => PG_PORT,
+            Backend::MySql => MYSQL_PORT,
+        };
+        let port = closed_port();
+        let opener = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(1));
+            forward(
+                TcpListener::bind(("127.0.0.1", port)).expect("rebind"),
+                target,
+            );
+        });
+        let url = scratch
+            .url
+            .replacen(&format!(":{target}/"), &format!(":{port}/"), 1);
+        assert_ne!(url, scratch.url);
+        let started = Instant::now();
+        let run = s.run_raw(&["-u", &url, "wait", "--timeout", "20"], &[]);
+        let took = started.elapsed();
+        opener.join().expect("opener");
+        assert!(
+            run.ok()
+                .contains(&format!("database at 127.0.0.1:{port} accepts connections")),
+            "{run:#?}"
+        );
+        assert!(run.stderr.contains("waiting for the database"), "{run:#?}");
+        assert!(took >= Duration::from_millis(900), "{took:?}");
+    });
+}
+
+/// A loopback port whose listener never accepts and whose queue is full, so
+/// that the kernel drops new connection attempts: a server that does not answer
+/// (a black hole), on the loopback. The listener and the queued connections
+/// live as long as the returned value. `None` where the kernel answers anyway.
+fn black_hole() -> Option<(u16, impl Sized)> {
+    let rt = backends::runtime();
+    let socket = rt
+        .block_on(async { tokio::net::TcpSocket::new_v4() })
+        .ok()?;
+    socket.bind("127.0.0.1:0".parse().ok()?).ok()?;
+    let port = socket.local_addr().ok()?.port();
+    let listener = rt.block_on(async { socket.listen(0) }).ok()?;
+    let mut queued = Vec::new();
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    for _ in 0..8 {
+        match TcpStream::connect_timeout(&address, Duration::from_millis(300)) {
+            Ok(stream) => queued.push(stream),
+            Err(_) => return Some((port, (rt, listener, queued))),
+        }
+    }
+    None
+}
+
+#[test]
+fn a_server_that_does_not_answer_keeps_the_timeout() {
+    let Some((port, _hole)) = black_hole() else {
+        eprintln!("SKIPPED: this kernel answers a full listen queue");
+        return;
+    };
+    let s = Sandbox::new();
+    let url = format!("postgres://app:H0le-pw@127.0.0.1:{port}/db");
+    std::thread::scope(|scope| {
+        for relay in ["on", "off"] {
+            let (s, url) = (&s, &url);
+            scope.spawn(move || {
+                let env = [("DB_MIGRATE_NODELAY_RELAY", relay)];
+                let started = Instant::now();
+                let json = s.run_raw(&["-u", url, "--json", "health", "--timeout", "2"], &env);
+                let took = started.elapsed();
+                assert_eq!(json.code, Some(1), "{relay}: {json:#?}");
+                let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+                assert_eq!(report["error"], "timeout", "{relay}: {report}");
+                assert!(took >= Duration::from_millis(1500), "{relay}: {took:?}");
+                let started = Instant::now();
+                let status = s.run_raw(&["-u", url, "status"], &env);
+                let took = started.elapsed();
+                status.error(&["no connection within 10 s", "app:***@"]);
+                assert!(took >= Duration::from_secs(9), "{relay}: {took:?}");
+                assert!(took < Duration::from_secs(40), "{relay}: {took:?}");
+            });
+        }
+    });
 }

@@ -1,6 +1,7 @@
 //! Fleet runs on SQLite files (docs/fleet.md): `--targets FILE` parsing and its
 //! errors, `--fail-fast`, `--canary N`, the `--json` report's shape, the summary
-//! table, exit codes, and the read-only commands over several databases.
+//! table, exit codes (also with targets on a closed loopback port, which fail
+//! at once), and the read-only commands over several databases.
 
 mod support;
 
@@ -156,6 +157,47 @@ fn a_broken_target_fails_alone_and_the_exit_code_says_so() {
     assert!(broken_row.contains("failed"), "{broken_row}");
     assert_eq!(history(&sandbox, "a.db"), versions());
     assert_eq!(history(&sandbox, "c.db"), versions());
+
+    // Servers that refuse the connection (a closed loopback port) fail at once,
+    // not after the 10 s connect timeout, with or without the relay, naming
+    // the cause and not the password.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    let d = sandbox.url_of("d.db");
+    std::fs::write(
+        sandbox.path().join("targets.txt"),
+        format!(
+            "{d}\npostgres://app:Fl33t-pw@127.0.0.1:{port}/db\n\
+             mysql://app:Fl33t-pw@127.0.0.1:{port}/db\n"
+        ),
+    )
+    .expect("write");
+    for relay in ["on", "off"] {
+        let started = std::time::Instant::now();
+        let run = sandbox.run_raw(
+            &["--targets", "targets.txt", "--json", "upgrade"],
+            &[("DB_MIGRATE_NODELAY_RELAY", relay)],
+        );
+        let took = started.elapsed();
+        assert!(
+            took < std::time::Duration::from_secs(5),
+            "{relay}: {took:?}"
+        );
+        let doc = report(&run, 1);
+        assert_eq!(states(&doc), ["ok", "failed", "failed"], "{relay}: {doc}");
+        for target in &doc["targets"].as_array().expect("targets")[1..] {
+            let error = target["error"].as_str().unwrap_or_default();
+            assert!(
+                error.contains(&format!(
+                    "connection refused: is the server running on 127.0.0.1:{port}"
+                )),
+                "{relay}: {error}"
+            );
+        }
+        assert!(!run.stdout.contains("Fl33t-pw") && !run.stderr.contains("Fl33t-pw"));
+    }
+    assert_eq!(history(&sandbox, "d.db"), versions());
 }
 
 #[test]

@@ -106,6 +106,7 @@ fn postgres_tls_goes_through_the_relay_with_nodelay_and_stays_encrypted() {
             .expect("options");
         let relay = nodelay::for_postgres(&options)
             .await
+            .expect("the server is reachable")
             .expect("a relay for a TLS URL");
         let mut conn = options
             .clone()
@@ -121,7 +122,10 @@ fn postgres_tls_goes_through_the_relay_with_nodelay_and_stays_encrypted() {
         // The certificate is still checked: the test server's is self-signed.
         let strict = PgConnectOptions::from_str(&with_options(&scratch, "sslmode=verify-full"))
             .expect("options");
-        let relay = nodelay::for_postgres(&strict).await.expect("relay");
+        let relay = nodelay::for_postgres(&strict)
+            .await
+            .expect("reachable")
+            .expect("relay");
         let refused = strict.clone().socket(relay.directory()).connect().await;
         let refused = refused.err().map(|e| e.to_string()).unwrap_or_default();
         assert!(refused.contains("invalid peer certificate"), "{refused}");
@@ -131,7 +135,12 @@ fn postgres_tls_goes_through_the_relay_with_nodelay_and_stays_encrypted() {
 
         let plain = PgConnectOptions::from_str(&with_options(&scratch, "sslmode=disable"))
             .expect("options");
-        assert!(nodelay::for_postgres(&plain).await.is_none(), "no relay");
+        assert!(
+            nodelay::for_postgres(&plain)
+                .await
+                .is_ok_and(|relay| relay.is_none()),
+            "no relay"
+        );
         let mut conn = plain.connect().await.expect("plain connection");
         assert!(!pg_uses_tls(&mut conn).await);
         conn.close().await.expect("close");
@@ -174,7 +183,10 @@ fn mysql_goes_through_the_relay_with_or_without_tls() {
             with_options(&scratch, "ssl-mode=DISABLED"),
         ] {
             let options = MySqlConnectOptions::from_str(&url).expect("options");
-            let relay = nodelay::for_mysql(&options).await.expect("relay");
+            let relay = nodelay::for_mysql(&options)
+                .await
+                .expect("reachable")
+                .expect("relay");
             let mut conn = options
                 .clone()
                 .socket(relay.socket())

@@ -634,14 +634,20 @@ async fn connect(url: &str) -> Result<DatabaseConnection, String> {
     let mut relay = None;
     if url.starts_with("postgres") {
         let parsed = PgConnectOptions::from_str(url).map_err(|e| e.to_string())?;
-        if let Some(started) = nodelay::for_postgres(&parsed).await {
+        let started = nodelay::for_postgres(&parsed)
+            .await
+            .map_err(|e| format!("connect to {}: {e}", redact(url)))?;
+        if let Some(started) = started {
             let directory = started.directory().to_path_buf();
             options.map_sqlx_postgres_opts(move |o| o.socket(&directory));
             relay = Some(started);
         }
     } else if url.starts_with("mysql") {
         let parsed = MySqlConnectOptions::from_str(url).map_err(|e| e.to_string())?;
-        if let Some(started) = nodelay::for_mysql(&parsed).await {
+        let started = nodelay::for_mysql(&parsed)
+            .await
+            .map_err(|e| format!("connect to {}: {e}", redact(url)))?;
+        if let Some(started) = started {
             let socket = started.socket().to_path_buf();
             options.map_sqlx_mysql_opts(move |o| o.socket(&socket));
             relay = Some(started);

@@ -27,6 +27,7 @@ pub mod nodelay;
 pub mod order;
 pub mod portable;
 pub mod pull;
+pub mod reach;
 pub mod render;
 pub mod report;
 pub mod reverse;

@@ -20,14 +20,20 @@
 //! TLS still runs between the driver and the server: the relay only ever sees
 //! encrypted bytes, and the driver checks the certificate against the host name
 //! of the URL as before (the driver keeps the host, only the socket changes).
+//!
+//! The relay dials the server when it starts and hands that connection to the
+//! driver's first one, so a server that cannot be reached (refused, unknown
+//! host, no route: see [`crate::reach`]) is known before the driver's pool
+//! starts retrying, at no extra cost.
 
-use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use tokio::net::{TcpStream, UnixListener, UnixStream};
 use tokio::task::JoinHandle;
+
+use crate::reach::{self, DialError};
 
 /// A Unix socket in a private directory whose connections are relayed to one
 /// TCP server with `TCP_NODELAY` set. Dropping it stops accepting new
@@ -44,19 +50,24 @@ impl NodelayRelay {
     /// Connects to `host:port` over TCP with `TCP_NODELAY` and listens on a new
     /// Unix socket named `socket_name` in a private temporary directory. The
     /// first connection to the socket is relayed to that TCP connection; later
-    /// ones open their own. An error means the server could not be reached at
-    /// all: the caller can then connect directly and report the driver's error.
-    pub async fn start(host: &str, port: u16, socket_name: &str) -> io::Result<Self> {
+    /// ones open their own, so the server is dialled once, as it would be
+    /// without the relay. An error that [`DialError::is_definite`] means the
+    /// server cannot be reached at all (refused, unknown host, no route): known
+    /// here at once, where the driver's pool would retry a refusal until its
+    /// timeout. After another error the caller may connect directly.
+    pub async fn start(host: &str, port: u16, socket_name: &str) -> Result<Self, DialError> {
         let first = dial(host, port).await?;
+        let local = |e| DialError::local(host, port, e);
         let directory = tempfile::Builder::new()
             .prefix("db-migrate-relay-")
             .permissions(std::fs::Permissions::from_mode(0o700))
-            .tempdir()?;
+            .tempdir()
+            .map_err(local)?;
         if let Ok(mut live) = LIVE_DIRECTORIES.lock() {
             live.push(directory.path().to_path_buf());
         }
         let socket = directory.path().join(socket_name);
-        let listener = UnixListener::bind(&socket)?;
+        let listener = UnixListener::bind(&socket).map_err(local)?;
         let directory_path = directory.path().to_path_buf();
         let host = host.to_string();
         let accepting = tokio::spawn(async move {
@@ -130,10 +141,12 @@ pub fn remove_socket_directories() {
 }
 
 /// A TCP connection to `host:port` with `TCP_NODELAY`, trying each address the
-/// host resolves to, as the drivers do.
-async fn dial(host: &str, port: u16) -> io::Result<TcpStream> {
-    let stream = TcpStream::connect((host, port)).await?;
-    stream.set_nodelay(true)?;
+/// host resolves to, as the drivers do ([`reach::dial`]).
+async fn dial(host: &str, port: u16) -> Result<TcpStream, DialError> {
+    let stream = reach::dial(host, port).await?;
+    stream
+        .set_nodelay(true)
+        .map_err(|e| DialError::local(host, port, e))?;
     Ok(stream)
 }
 
@@ -177,50 +190,78 @@ fn relay_allowed_by(value: Option<&str>) -> bool {
 
 /// A relay for the PostgreSQL server of `options` when the driver would open a
 /// TCP connection that may negotiate TLS (`sslmode` other than `disable` and
-/// `allow`, which sqlx treats as `disable`). `None` for Unix sockets, plain
-/// connections, when [`relay_enabled`] says no, and when the server cannot be
-/// reached (the driver then reports why). Connect with
-/// `options.socket(relay.directory())`.
+/// `allow`, which sqlx treats as `disable`). `Ok(None)` for Unix sockets,
+/// plain connections, when [`relay_enabled`] says no, and when the relay cannot
+/// start for another reason than the server's (the driver then connects
+/// directly). An error when the server cannot be reached at all
+/// ([`DialError::is_definite`]). Connect with `options.socket(relay.directory())`.
 pub async fn for_postgres(
     options: &sea_orm::sqlx::postgres::PgConnectOptions,
-) -> Option<NodelayRelay> {
+) -> Result<Option<NodelayRelay>, DialError> {
     use sea_orm::sqlx::postgres::PgSslMode;
     let plain = matches!(
         options.get_ssl_mode(),
         PgSslMode::Disable | PgSslMode::Allow
     );
-    if plain || options.get_socket().is_some() || options.get_host().starts_with('/') {
-        return None;
+    if plain || postgres_tcp_target(options).is_none() {
+        return Ok(None);
     }
     let port = options.get_port();
     start_or_log(options.get_host(), port, &format!(".s.PGSQL.{port}")).await
+}
+
+/// The host and port the PostgreSQL driver dials for `options`; `None` when it
+/// connects to a Unix socket.
+pub fn postgres_tcp_target(
+    options: &sea_orm::sqlx::postgres::PgConnectOptions,
+) -> Option<(String, u16)> {
+    if options.get_socket().is_some() || options.get_host().starts_with('/') {
+        return None;
+    }
+    Some((options.get_host().to_owned(), options.get_port()))
+}
+
+/// The host and port the MySQL driver dials for `options`; `None` when it
+/// connects to a Unix socket.
+pub fn mysql_tcp_target(
+    options: &sea_orm::sqlx::mysql::MySqlConnectOptions,
+) -> Option<(String, u16)> {
+    if options.get_socket().is_some() {
+        return None;
+    }
+    Some((options.get_host().to_owned(), options.get_port()))
 }
 
 /// A relay for the MySQL or MariaDB server of `options` when the driver would
 /// open a TCP connection, TLS or not: sqlx's MySQL driver follows each
 /// `COM_STMT_EXECUTE` with a `COM_STMT_CLOSE`, which has no answer, and the
 /// `COM_PING` that returns the connection to the pool then waits for the
-/// server's delayed ACK of that close (about 40 ms per statement). `None`
+/// server's delayed ACK of that close (about 40 ms per statement). `Ok(None)`
 /// for Unix sockets and otherwise as [`for_postgres`]. Connect with
 /// `options.socket(relay.socket())`.
 pub async fn for_mysql(
     options: &sea_orm::sqlx::mysql::MySqlConnectOptions,
-) -> Option<NodelayRelay> {
-    if options.get_socket().is_some() {
-        return None;
-    }
-    start_or_log(options.get_host(), options.get_port(), "mysql.sock").await
+) -> Result<Option<NodelayRelay>, DialError> {
+    let Some((host, port)) = mysql_tcp_target(options) else {
+        return Ok(None);
+    };
+    start_or_log(&host, port, "mysql.sock").await
 }
 
-async fn start_or_log(host: &str, port: u16, socket_name: &str) -> Option<NodelayRelay> {
+async fn start_or_log(
+    host: &str,
+    port: u16,
+    socket_name: &str,
+) -> Result<Option<NodelayRelay>, DialError> {
     if !relay_enabled() {
-        return None;
+        return Ok(None);
     }
     match NodelayRelay::start(host, port, socket_name).await {
-        Ok(relay) => Some(relay),
+        Ok(relay) => Ok(Some(relay)),
+        Err(e) if e.is_definite() => Err(e),
         Err(e) => {
             tracing::debug!(error = %e, "no TCP_NODELAY relay; connecting directly");
-            None
+            Ok(None)
         }
     }
 }
@@ -240,7 +281,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_unreachable_server_gets_no_relay() {
+    async fn an_unreachable_server_gets_no_relay_but_a_definite_error() {
         // A port nothing listens on: bound, then closed.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("address").port();
@@ -248,8 +289,14 @@ mod tests {
         let error = NodelayRelay::start("127.0.0.1", port, "s").await;
         assert_eq!(
             error.map(|_| ()).map_err(|e| e.kind()),
-            Err(io::ErrorKind::ConnectionRefused)
+            Err(reach::DialErrorKind::Refused)
         );
+        let url = format!("mysql://root@127.0.0.1:{port}/x");
+        let options: sea_orm::sqlx::mysql::MySqlConnectOptions = url.parse().expect("url");
+        let relay = for_mysql(&options).await;
+        if relay_enabled() {
+            assert!(relay.is_err_and(|e| e.is_definite()));
+        }
     }
 
     #[tokio::test]

@@ -240,8 +240,11 @@ async fn probe(url: &str) -> Result<(), String> {
                     Some(h) => o.host(h),
                     None => o,
                 };
-                // TCP_NODELAY for TLS connections (see `crate::nodelay`).
-                let relay = crate::nodelay::for_postgres(&o).await;
+                // TCP_NODELAY for TLS connections (see `crate::nodelay`); its
+                // dial tells a server that cannot be reached.
+                let relay = crate::nodelay::for_postgres(&o)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let o = match &relay {
                     Some(relay) => o.socket(relay.directory()),
                     None => o,
@@ -258,7 +261,9 @@ async fn probe(url: &str) -> Result<(), String> {
                         Some(h) => o.host(h),
                         None => o,
                     };
-                    let relay = crate::nodelay::for_mysql(&o).await;
+                    let relay = crate::nodelay::for_mysql(&o)
+                        .await
+                        .map_err(|e| e.to_string())?;
                     let o = match &relay {
                         Some(relay) => o.socket(relay.socket()),
                         None => o,
@@ -291,9 +296,16 @@ pub fn ipv6_host(url: &str) -> Option<String> {
 /// A driver's connection error, said plainly where the driver's words hide the
 /// cause: a PostgreSQL URL whose server answered in another protocol (a MySQL
 /// server, an HTTP server, ... on that port) gets "the server at HOST:PORT did
-/// not answer as PostgreSQL"; every other error is the driver's own text.
+/// not answer as PostgreSQL"; a refused connection or one with no route is said
+/// as [`crate::reach`] says it ("connection refused: is the server running on
+/// HOST:PORT ..."); every other error is the driver's own text.
 pub fn explain_connect_error(url: &str, error: &sea_orm::sqlx::Error) -> String {
     use sea_orm::sqlx::Error;
+    if let Error::Io(e) = error
+        && let Some(text) = crate::reach::explain_io(e, &describe_target(url))
+    {
+        return text;
+    }
     let scheme = url.split_once(':').map_or("", |(s, _)| s);
     let postgres = matches!(scheme, "postgres" | "postgresql");
     let foreign = match error {
