@@ -15,6 +15,10 @@
 //! }
 //! ```
 
+// The admin API's handlers nest async closures in futures deeper than the
+// default limit lets rustc compute their layout.
+#![recursion_limit = "256"]
+
 #[macro_use]
 mod output;
 pub mod admin;

@@ -5,7 +5,7 @@
 //! database is a report whose status is [`HealthStatus::Error`]. It reads the
 //! runner's status (the history table and the companion table, a handful of
 //! small queries, no schema introspection), so it is cheap enough to poll every
-//! second. With the `http` feature, [`http::router`] serves it as
+//! second. With the `http` feature, `http::router` serves it as
 //! `GET /health`.
 
 #[cfg(feature = "http")]

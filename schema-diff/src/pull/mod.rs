@@ -5,7 +5,7 @@
 //! table and `sea_orm_active_enums.rs` for enum types. Code is built with `quote!` and
 //! formatted with `prettyplease`; database names reach it only as string literals
 //! (`table_name`, `column_name`, `string_value`, `enum_name`), Rust identifiers are
-//! derived ASCII-only ([`names`]), and comment text goes through
+//! derived ASCII-only (`names`), and comment text goes through
 //! [`crate::display::visible`].
 //!
 //! What no entity attribute can say (CHECK constraints, composite plain indexes,
