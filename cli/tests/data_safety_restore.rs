@@ -3,13 +3,15 @@
 //! (with or without a forged manifest) run nothing and change nothing; cut-off
 //! files on every backend are refused with the target's rows intact; a failed
 //! `--force` leaves the target as it was (PostgreSQL, SQLite) or names the
-//! safety backup taken first (MariaDB).
+//! safety backup taken first (MariaDB); a SQLite restore reaches the
+//! connections that stay open to the file, in rollback and WAL mode.
 
 #[path = "support/backends.rs"]
 mod backends;
 mod support;
 
 use backends::{Backend, Scratch, exec, on_every_backend, strings};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
 use sha2::{Digest, Sha256};
 use support::{Run, Sandbox};
 use tokio::runtime::Runtime;
@@ -214,4 +216,74 @@ fn a_failed_force_restore_leaves_the_target_restorable() {
             }
         }
     });
+}
+
+/// The first column of `sql`'s rows on `db` (a connection or a transaction).
+fn texts(rt: &Runtime, db: &impl ConnectionTrait, sql: &str) -> Vec<String> {
+    rt.block_on(db.query_all_raw(Statement::from_string(DbBackend::Sqlite, sql)))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .iter()
+        .map(|r| r.try_get_by_index::<String>(0).expect("text"))
+        .collect()
+}
+
+/// SQLite restores in place, through SQLite's own locking: the test's
+/// connection, open to the file all along as an application's would be, reads
+/// the restored rows, and a row it writes afterwards is in the file (read back
+/// on a new connection). In WAL mode a read transaction open during the
+/// restore neither holds it up nor sees it until it ends. Renaming a copy over
+/// the file, as restore once did, left such connections on the old, unlinked
+/// file, where their writes were lost.
+#[test]
+fn a_sqlite_restore_reaches_the_connections_that_stay_open() {
+    let rt = backends::runtime();
+    for mode in ["delete", "wal"] {
+        let Some(scratch) = rt.block_on(Scratch::new(Backend::Sqlite, "safety_open")) else {
+            return;
+        };
+        let sandbox = Sandbox::new();
+        exec(&rt, &scratch, &format!("PRAGMA journal_mode = {mode}"));
+        populate(&rt, &sandbox, &scratch);
+        let file = backup(&sandbox, &scratch);
+        exec(&rt, &scratch, "INSERT INTO tags (name) VALUES ('newer')");
+        let all = "SELECT name FROM tags ORDER BY name";
+        // WAL: a reader in the middle of a read transaction (in rollback mode
+        // one would keep the restore out, as it keeps any writer out).
+        let reader: Option<(DatabaseConnection, _)> = (mode == "wal").then(|| {
+            let db = rt
+                .block_on(tests::backend::connect(&scratch.url))
+                .expect("reader");
+            let txn = rt.block_on(db.begin()).expect("BEGIN");
+            assert_eq!(texts(&rt, &txn, all), ["newer", "plain", "red"]);
+            (db, txn)
+        });
+
+        let out = run(&sandbox, &scratch.url, &["restore", &file, "--force"]);
+        assert!(out.ok().starts_with("restored "), "{mode}: {out:#?}");
+        assert_eq!(tag_names(&rt, &scratch), ["plain", "red"], "{mode}");
+        if let Some((db, txn)) = reader {
+            assert_eq!(texts(&rt, &txn, all), ["newer", "plain", "red"]);
+            rt.block_on(txn.commit()).expect("COMMIT");
+            assert_eq!(texts(&rt, &db, all), ["plain", "red"]);
+            rt.block_on(db.close()).expect("close");
+        }
+        exec(
+            &rt,
+            &scratch,
+            "INSERT INTO tags (name) VALUES ('written after')",
+        );
+
+        let fresh = rt
+            .block_on(tests::backend::connect(&scratch.url))
+            .expect("reopen");
+        assert_eq!(
+            texts(&rt, &fresh, all),
+            ["plain", "red", "written after"],
+            "{mode}"
+        );
+        assert_eq!(texts(&rt, &fresh, "PRAGMA journal_mode"), [mode]);
+        assert_eq!(texts(&rt, &fresh, "PRAGMA integrity_check"), ["ok"]);
+        rt.block_on(fresh.close()).expect("close");
+        rt.block_on(scratch.cleanup());
+    }
 }
