@@ -265,3 +265,116 @@ fn lock_timeout_error(target: &Path, waited: Duration) -> anyhow::Error {
     }
     .into()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+
+    use super::*;
+
+    fn db(path: &Path, sql: &str) {
+        Connection::open(path)
+            .and_then(|c| c.execute_batch(sql))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    fn texts(path: &Path, sql: &str) -> Vec<String> {
+        let conn = Connection::open(path).expect("open");
+        let mut stmt = conn.prepare(sql).expect("prepare");
+        stmt.query_map([], |r| r.get::<_, String>(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows")
+    }
+
+    #[tokio::test]
+    async fn a_damaged_backup_or_a_refusal_changes_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (src, dst) = (dir.path().join("b.sqlite"), dir.path().join("app.db"));
+        db(
+            &dst,
+            "CREATE TABLE t (a text); INSERT INTO t VALUES ('old')",
+        );
+        let before = std::fs::read(&dst).expect("read");
+        std::fs::write(&src, b"SQLite format 3\0 but cut off").expect("write");
+        let err = restore_sqlite(&src, &dst, Duration::ZERO, |_| Ok(()))
+            .await
+            .expect_err("not sound");
+        assert!(
+            format!("{err:#}").contains("not a sound SQLite database"),
+            "{err:#}"
+        );
+        assert_eq!(std::fs::read(&dst).expect("read"), before);
+
+        std::fs::remove_file(&src).expect("rm");
+        db(
+            &src,
+            "CREATE TABLE t (a text); INSERT INTO t VALUES ('new')",
+        );
+        let err = restore_sqlite(&src, &dst, Duration::ZERO, |tables| {
+            assert_eq!(tables, ["t"]);
+            bail!("refused")
+        })
+        .await
+        .expect_err("refused");
+        assert_eq!(format!("{err:#}"), "refused");
+        assert_eq!(texts(&dst, "SELECT a FROM t"), ["old"]);
+        // No temporary file or journal left behind.
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("ls")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["app.db", "b.sqlite"]);
+    }
+
+    #[tokio::test]
+    async fn the_target_keeps_its_inode_mode_and_journal_mode() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (wal, src_page, dst_page) in
+            [(false, 8192, 4096), (true, 8192, 4096), (true, 1024, 1024)]
+        {
+            let (src, dst) = (dir.path().join("b.sqlite"), dir.path().join("app.db"));
+            for f in [&src, &dst] {
+                std::fs::remove_file(f).ok();
+            }
+            // A backup whose header says WAL, and whose page size differs.
+            db(
+                &src,
+                &format!(
+                    "PRAGMA page_size = {src_page}; PRAGMA journal_mode = WAL; \
+                     CREATE TABLE t (a text); INSERT INTO t VALUES ('new');"
+                ),
+            );
+            let mode = if wal { "wal" } else { "delete" };
+            db(
+                &dst,
+                &format!(
+                    "PRAGMA page_size = {dst_page}; PRAGMA journal_mode = {mode}; \
+                     CREATE TABLE old (a text); INSERT INTO old VALUES ('x');"
+                ),
+            );
+            std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+            let inode = std::fs::metadata(&dst).expect("meta").ino();
+            let replaced = restore_sqlite(&src, &dst, Duration::ZERO, |_| Ok(()))
+                .await
+                .unwrap_or_else(|e| panic!("{wal}: {e:#}"));
+            assert!(replaced);
+            let meta = std::fs::metadata(&dst).expect("meta");
+            assert_eq!(meta.ino(), inode);
+            assert_eq!(meta.permissions().mode() & 0o777, 0o640);
+            assert_eq!(texts(&dst, "SELECT a FROM t"), ["new"]);
+            assert_eq!(
+                texts(&dst, "SELECT name FROM sqlite_schema WHERE type = 'table'"),
+                ["t"]
+            );
+            assert_eq!(texts(&dst, "PRAGMA journal_mode"), [mode]);
+            assert_eq!(texts(&dst, "PRAGMA integrity_check"), ["ok"]);
+            let page: i64 = Connection::open(&dst)
+                .and_then(|c| c.query_row("PRAGMA page_size", [], |r| r.get(0)))
+                .expect("page size");
+            // A rollback-mode file takes the backup's page size; a WAL one keeps its own.
+            assert_eq!(page, if wal { dst_page } else { src_page });
+        }
+    }
+}
