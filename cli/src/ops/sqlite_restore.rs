@@ -102,7 +102,8 @@ where
     let copy = prepare_copy(tmp.path(), dest_wal.then_some(dest_page_size))
         .with_context(|| format!("`{}` is not a sound SQLite database", file.display()))?;
 
-    dest.busy_timeout(lock_timeout)?;
+    // SQLite's busy timeout is an int of milliseconds (about 24 days).
+    dest.busy_timeout(lock_timeout.min(Duration::from_millis(i32::MAX as u64)))?;
     let replaced = {
         let backup = Backup::new(&copy, &mut dest)?;
         // Zero pages: only begins the destination's write transaction, which
