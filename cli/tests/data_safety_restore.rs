@@ -288,11 +288,12 @@ fn a_sqlite_restore_reaches_the_connections_that_stay_open() {
     }
 }
 
-/// A SQLite restore killed (SIGKILL) at any moment leaves the old database or
-/// the restored one, never a mix: the backup API writes one transaction, which
-/// SQLite rolls back at the next open when it did not commit. The kill comes
-/// later and later until a restore finishes first; a kill that left a hot
-/// journal (one in the middle of the copy) is counted.
+/// A SQLite restore killed (SIGKILL) or interrupted (SIGINT) at any moment
+/// leaves the old database or the restored one, never a mix: the backup API
+/// writes one transaction, which SQLite rolls back at the next open when it did
+/// not commit, and an interrupted run stops without committing and removes its
+/// temporary copy. The signal comes later and later until a restore finishes
+/// first; a kill that left a hot journal (in the middle of the copy) is counted.
 #[test]
 fn a_killed_sqlite_restore_leaves_the_old_or_the_restored_database() {
     let rt = backends::runtime();
@@ -341,24 +342,39 @@ fn a_killed_sqlite_restore_leaves_the_old_or_the_restored_database() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("spawn");
-        std::thread::sleep(std::time::Duration::from_millis(step * 20));
+        std::thread::sleep(std::time::Duration::from_millis(step * 8));
         let finished = child.try_wait().expect("wait").is_some();
-        child.kill().ok();
-        child.wait().expect("wait");
+        // Every other run gets SIGINT (it stops cleanly), the others SIGKILL.
+        let sigint = step % 2 == 1;
+        if sigint {
+            // SAFETY: kill(2) on the pid of our own child, which is not reaped yet.
+            unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+        } else {
+            child.kill().ok();
+        }
+        let status = child.wait().expect("wait");
         if std::fs::metadata(&journal).is_ok_and(|m| m.len() > 0) {
             mid_copy += 1;
         }
-        // A killed run cannot remove its temporary copy of the backup.
         let dir = std::path::Path::new(path).parent().expect("folder");
-        for entry in std::fs::read_dir(dir).expect("ls") {
-            let entry = entry.expect("entry");
-            if entry
-                .file_name()
-                .to_string_lossy()
-                .starts_with(".dbm-restore-")
-            {
-                std::fs::remove_file(entry.path()).expect("rm");
-            }
+        let temporary: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+            .expect("ls")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(".dbm-restore-"))
+            })
+            .collect();
+        if sigint && status.code().is_some() {
+            // Exited (0, or 130 when interrupted), not killed: nothing left behind.
+            assert!(
+                temporary.is_empty(),
+                "after SIGINT at {step}: {temporary:?}"
+            );
+        }
+        // A killed run cannot remove its temporary copy of the backup.
+        for p in temporary {
+            std::fs::remove_file(p).expect("rm");
         }
         // A new connection, as the application's next one: a hot journal is
         // rolled back.

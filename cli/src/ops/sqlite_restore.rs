@@ -9,12 +9,13 @@
 //! the restored content afterwards, and what it writes afterwards lands in the
 //! file. A failure, or a kill, before that transaction commits leaves the old
 //! content: SQLite rolls a hot journal back, or ignores WAL frames that were
-//! never committed.
+//! never committed. SIGINT/SIGTERM (the command's future dropped) stop the
+//! copy between two steps without committing.
 //!
 //! On SQLite the migration lock is the database's write lock (`upgrade` runs
 //! inside one `BEGIN IMMEDIATE` transaction). The backup's destination
 //! transaction takes that same lock, waiting up to `--lock-timeout` for it
-//! (the destination connection's `busy_timeout`), and keeps it from the
+//! (through the destination connection's busy handler), and keeps it from the
 //! "is the database empty" check to the commit, so no migration runs while
 //! the database is replaced and none writes between the check and the copy.
 //! The lock cannot be taken with `hold_lock` first: `sqlite3_backup_init`
@@ -23,7 +24,9 @@
 
 use std::io::Read as _;
 use std::path::Path;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use rusqlite::backup::{Backup, StepResult};
@@ -56,26 +59,13 @@ pub async fn restore_sqlite<F>(
 where
     F: FnOnce(&[String]) -> anyhow::Result<()> + Send + 'static,
 {
-    let (file, target) = (file.to_owned(), target.to_owned());
-    tokio::task::spawn_blocking(move || restore_blocking(&file, &target, lock_timeout, allow))
-        .await
-        .context("the restore task failed")?
-}
-
-fn restore_blocking<F>(
-    file: &Path,
-    target: &Path,
-    lock_timeout: Duration,
-    allow: F,
-) -> anyhow::Result<bool>
-where
-    F: FnOnce(&[String]) -> anyhow::Result<()>,
-{
     let dir = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    // Created 0600; removed when dropped, on every path.
+    // Created 0600, and removed when dropped: also when the command's future is
+    // dropped on SIGINT/SIGTERM while the blocking part still runs (it keeps
+    // reading the unlinked file; an interrupted backup commits nothing or all).
     let mut tmp = tempfile::Builder::new()
         .prefix(".dbm-restore-")
         .tempfile_in(dir)
@@ -85,7 +75,52 @@ where
     std::io::copy(&mut source, tmp.as_file_mut())
         .and_then(|_| tmp.as_file().sync_all())
         .with_context(|| format!("cannot copy `{}`", file.display()))?;
+    let (file, target, copy) = (file.to_owned(), target.to_owned(), tmp.path().to_owned());
+    // Set when this future is dropped (SIGINT/SIGTERM): the blocking part then
+    // stops at its next check and commits nothing.
+    let stop = StopOnDrop(Arc::new(AtomicBool::new(false)));
+    let stopped = Arc::clone(&stop.0);
+    let replaced = tokio::task::spawn_blocking(move || {
+        let stopped = || stopped.load(Ordering::Relaxed);
+        restore_blocking(&file, &copy, &target, lock_timeout, &stopped, allow)
+    })
+    .await
+    .context("the restore task failed")?;
+    drop(stop);
+    drop(tmp);
+    replaced
+}
 
+/// Raises its flag when dropped.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Pages copied per `sqlite3_backup_step` call (4 MiB at 4 KiB pages); the
+/// destination's write transaction stays open from the first call to the
+/// last, so the copy is still one transaction, stoppable between calls.
+const PAGES_PER_STEP: i32 = 1024;
+
+/// How long one wait for the write lock lasts before the stop flag and the
+/// deadline are checked again (SQLite's busy handler waits within it).
+const LOCK_SLICE: Duration = Duration::from_millis(250);
+
+/// The blocking part of [`restore_sqlite`]: `copy` is the private copy of `file`.
+fn restore_blocking<F>(
+    file: &Path,
+    copy: &Path,
+    target: &Path,
+    lock_timeout: Duration,
+    stopped: &dyn Fn() -> bool,
+    allow: F,
+) -> anyhow::Result<bool>
+where
+    F: FnOnce(&[String]) -> anyhow::Result<()>,
+{
     let mut dest = Connection::open_with_flags(
         target,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -99,41 +134,62 @@ where
     })()
     .with_context(|| format!("`{}` is not a SQLite database", target.display()))?;
 
-    let copy = prepare_copy(tmp.path(), dest_wal.then_some(dest_page_size))
+    let copy = prepare_copy(copy, dest_wal.then_some(dest_page_size))
         .with_context(|| format!("`{}` is not a sound SQLite database", file.display()))?;
 
-    // SQLite's busy timeout is an int of milliseconds (about 24 days).
-    dest.busy_timeout(lock_timeout.min(Duration::from_millis(i32::MAX as u64)))?;
+    let interrupted = || anyhow::anyhow!("interrupted; `{}` was not changed", target.display());
     let replaced = {
-        let backup = Backup::new(&copy, &mut dest)?;
         // Zero pages: only begins the destination's write transaction, which
-        // waits for the write lock (the migration lock) up to `busy_timeout`.
-        match backup.step(0) {
-            Ok(StepResult::More) => {}
-            Ok(StepResult::Busy | StepResult::Locked) => {
-                return Err(lock_timeout_error(target, lock_timeout));
+        // waits for the write lock (the migration lock), up to `lock_timeout`
+        // in slices, SQLite's busy handler waiting within each; a busy attempt
+        // is dropped whole (sqlite3_backup_finish) before the next.
+        let deadline = Instant::now() + lock_timeout;
+        let backup = loop {
+            if stopped() {
+                return Err(interrupted());
             }
-            Ok(other) => bail!("unexpected backup state {other:?} before copying"),
-            Err(e) => {
-                return Err(anyhow::Error::new(e)
-                    .context(format!("cannot write to `{}`", target.display())));
+            let slice = deadline
+                .saturating_duration_since(Instant::now())
+                .min(LOCK_SLICE);
+            dest.busy_timeout(slice)?;
+            let backup = Backup::new(&copy, &mut dest)?;
+            match backup.step(0) {
+                Ok(StepResult::More) => break backup,
+                Ok(StepResult::Busy | StepResult::Locked) if Instant::now() < deadline => {}
+                Ok(StepResult::Busy | StepResult::Locked) => {
+                    return Err(lock_timeout_error(target, lock_timeout));
+                }
+                Ok(other) => bail!("unexpected backup state {other:?} before copying"),
+                Err(e) => {
+                    return Err(anyhow::Error::new(e)
+                        .context(format!("cannot write to `{}`", target.display())));
+                }
             }
-        }
+        };
         // Nobody else can write now: what the check sees is what is replaced.
         let tables = tables_under_lock(target)?;
         allow(&tables)?;
-        // The rest in one call: one destination transaction, committed at the end.
-        match backup.step(-1) {
-            Ok(StepResult::Done) => {}
-            Ok(other) => bail!(
-                "the backup into `{}` stopped before the end ({other:?}); nothing was changed",
-                target.display()
-            ),
-            Err(e) => {
-                return Err(anyhow::Error::new(e).context(format!(
-                    "cannot copy the backup into `{}`; nothing was changed",
+        // One destination transaction from step(0) to Done: SQLite commits it
+        // only when the last page is copied; dropping `backup` before that
+        // (sqlite3_backup_finish) rolls it back.
+        loop {
+            if stopped() {
+                return Err(interrupted());
+            }
+            match backup.step(PAGES_PER_STEP) {
+                Ok(StepResult::Done) => break,
+                Ok(StepResult::More) => {}
+                Ok(other) => bail!(
+                    "the backup into `{}` stopped before the end ({other:?}); nothing was \
+                     changed",
                     target.display()
-                )));
+                ),
+                Err(e) => {
+                    return Err(anyhow::Error::new(e).context(format!(
+                        "cannot copy the backup into `{}`; nothing was changed",
+                        target.display()
+                    )));
+                }
             }
         }
         !tables.is_empty()
@@ -142,7 +198,6 @@ where
         .map_err(|(_, e)| e)
         .with_context(|| format!("cannot close `{}`", target.display()))?;
     copy.close().map_err(|(_, e)| e)?;
-    drop(tmp);
     Ok(replaced)
 }
 
