@@ -2,7 +2,8 @@
 //! the same database (by manifest, not by file name); SQLite URLs with
 //! percent-escapes name the file the driver opens for backup and restore;
 //! output names with `?`, `#` and `%` work; every file and folder the tool
-//! creates is owner-only, whatever the umask.
+//! creates is owner-only, whatever the umask, and a restore keeps the mode
+//! and inode of the SQLite file it writes into.
 
 mod support;
 
@@ -123,6 +124,24 @@ fn files_and_folders_the_tool_creates_are_owner_only() {
     let fresh = sandbox.url_of("fresh.db");
     run_umask0(&sandbox, &["-u", &fresh, "restore", "deep/er/b.sqlite"]).ok();
     assert_eq!(mode(&sandbox.path().join("fresh.db")), 0o600);
+    // A restore over an existing file writes into it: same inode, same mode,
+    // and no temporary copy left beside it.
+    let existing = sandbox.path().join("fresh.db");
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    let inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&existing).expect("meta"));
+    let force = ["-u", &fresh, "restore", "--force", "deep/er/b.sqlite"];
+    run_umask0(&sandbox, &force).ok();
+    assert_eq!(mode(&existing), 0o640);
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&existing).expect("meta")),
+        inode
+    );
+    let temporary: Vec<_> = std::fs::read_dir(sandbox.path())
+        .expect("ls")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".dbm-restore-"))
+        .collect();
+    assert!(temporary.is_empty(), "{temporary:?}");
     // Nothing else was left in the folders: no temporary or partial files.
     assert_eq!(
         support::files(&sandbox.path().join("deep/er")),

@@ -44,7 +44,7 @@ fn populate(rt: &Runtime, sandbox: &Sandbox, scratch: &Scratch) {
     );
 }
 
-/// Runs `sql` on a new connection to `url` (a restored SQLite file is a new file).
+/// Runs `sql` on a new connection to `url`.
 fn exec_url(rt: &Runtime, url: &str, sql: &str) {
     rt.block_on(async {
         let db = tests::backend::connect(url).await.expect("connect");
@@ -62,7 +62,7 @@ fn text(backend: Backend, column: &str) -> String {
 }
 
 /// The rows of `users` and `tags`, and every table's row count, read on a new
-/// connection (a restored SQLite file is a new file).
+/// connection.
 fn snapshot(rt: &Runtime, backend: Backend, url: &str) -> (Vec<String>, Vec<(String, i64)>) {
     rt.block_on(async {
         let db = tests::backend::connect(url).await.expect("connect");

@@ -378,30 +378,54 @@ fn backup_waits_for_the_lock(backend: Backend) {
     assert!(done.ok().starts_with("backup: "), "{done:#?}");
     assert!(file.is_file());
 
-    // A restore over a PostgreSQL or MySQL database waits for the lock too (a
-    // SQLite restore replaces the file whole).
-    if backend != Backend::Sqlite {
-        let (holder, named) = rt.block_on(hold_lock(&scratch));
-        let restore = [
-            "-u",
-            &url,
-            "restore",
-            &file_arg,
-            "--force",
-            "--lock-timeout",
-            "1",
-        ];
-        sandbox.run_raw(&restore, &[]).error(&[
-            "timed out after 1 s waiting for the migration lock, held by",
-            &named,
-        ]);
-        rt.block_on(release(holder));
-        let restored = sandbox.run_raw(&restore, &[]);
-        assert!(
-            restored.ok().contains("\nrestored ") || restored.ok().starts_with("restored "),
-            "{restored:#?}"
-        );
-    }
+    // A restore waits for the lock too, on every backend (on SQLite the lock is
+    // the write lock its backup API takes), and changes nothing when it times out.
+    let later = "INSERT INTO tags (name) VALUES ('after the backup')";
+    rt.block_on(scratch.db.execute_unprepared(later))
+        .expect("insert");
+    let tags = || {
+        rt.block_on(scratch.db.query_all_raw(Statement::from_string(
+            scratch.db.get_database_backend(),
+            "SELECT name FROM tags ORDER BY name",
+        )))
+        .expect("tags")
+        .iter()
+        .map(|r| r.try_get_by_index::<String>(0).expect("name"))
+        .collect::<Vec<_>>()
+    };
+    let (holder, named) = rt.block_on(hold_lock(&scratch));
+    let restore = [
+        "-u",
+        &url,
+        "restore",
+        &file_arg,
+        "--force",
+        "--lock-timeout",
+        "1",
+    ];
+    let started = std::time::Instant::now();
+    sandbox.run_raw(&restore, &[]).error(&[
+        "timed out after 1 s waiting for the migration lock, held by",
+        &named,
+    ]);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    rt.block_on(release(holder));
+    assert_eq!(
+        tags(),
+        ["after the backup"],
+        "a timed-out restore changed the data"
+    );
+    let restored = sandbox.run_raw(&restore, &[]);
+    assert!(
+        restored.ok().contains("\nrestored ") || restored.ok().starts_with("restored "),
+        "{restored:#?}"
+    );
+    // Read on the test's connection, open all along: the restored content.
+    assert_eq!(tags(), Vec::<String>::new());
     rt.block_on(scratch.cleanup());
 }
 

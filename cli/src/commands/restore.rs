@@ -2,8 +2,10 @@
 //! which must be empty unless `--force`. The file is checked whole before the
 //! database is touched (manifest checksum, the dump tool's completion line, no
 //! client commands; SQLite: `integrity_check` on the copy), and the load is
-//! atomic where the backend allows it (one transaction on PostgreSQL, a rename
-//! on SQLite); MySQL/MariaDB `--force` takes a safety backup first.
+//! atomic where the backend allows it (one transaction on PostgreSQL, one
+//! write transaction of SQLite's online backup API on SQLite); MySQL/MariaDB
+//! `--force` takes a safety backup first. Every backend loads under the
+//! migration lock (`--lock-timeout`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -14,9 +16,10 @@ use serde_json::json;
 
 use super::Context;
 use crate::config::validate_url;
-use crate::ops::load::{detect, existing_tables, load_sql, replace_sqlite};
+use crate::ops::load::{detect, existing_tables, load_sql};
 use crate::ops::manifest::{Manifest, count_rows, make_private, manifest_path, sha256_file};
 use crate::ops::scan::check_dump;
+use crate::ops::sqlite_restore::restore_sqlite;
 use crate::ops::target::{Kind, Target};
 use crate::ops::{BackupRequest, safe_name};
 use crate::output::relative;
@@ -42,7 +45,7 @@ pub async fn run(ctx: &Context<'_>, file: &Path, force: bool) -> anyhow::Result<
         );
     }
     // Connecting creates a missing SQLite file with the default mode; the
-    // restored copy takes the target's mode, so make a new one private first.
+    // restore writes into the file, which keeps its mode: make a new one private.
     let new_sqlite_file = matches!(&target, Target::Sqlite(path) if !path.exists());
     let db = ctx.connect().await?;
     if let (true, Target::Sqlite(path)) = (new_sqlite_file, &target) {
@@ -51,22 +54,25 @@ pub async fn run(ctx: &Context<'_>, file: &Path, force: bool) -> anyhow::Result<
     let tables = existing_tables(&db).await?;
     if !tables.is_empty() && !force {
         db.close().await.ok();
-        let shown: Vec<&str> = tables.iter().take(5).map(String::as_str).collect();
-        let more = if tables.len() > 5 { ", ..." } else { "" };
-        bail!(
-            "the database `{}` is not empty ({} table(s): {}{more}); restore fills an empty \
-             database: pass --force to replace its contents",
-            redact_url(&ctx.url),
-            tables.len(),
-            shown.join(", ")
-        );
+        return Err(not_empty(&ctx.url, &tables));
     }
-    let replace = !tables.is_empty();
+    let mut replace = !tables.is_empty();
     let mut safety: Option<PathBuf> = None;
     let loaded = match &target {
         Target::Sqlite(path) => {
             db.close().await.ok();
-            replace_sqlite(file, path).await
+            // In place, under the write lock that is SQLite's migration lock;
+            // the tables are checked again under it (see `restore_sqlite`).
+            let shown_url = ctx.url.clone();
+            let allow = move |tables: &[String]| {
+                if !tables.is_empty() && !force {
+                    return Err(not_empty(&shown_url, tables));
+                }
+                Ok(())
+            };
+            restore_sqlite(file, path, ctx.lock_timeout(), allow)
+                .await
+                .map(|replaced| replace = replaced)
         }
         Target::Server(server) => {
             let loaded = async {
@@ -137,6 +143,19 @@ pub async fn run(ctx: &Context<'_>, file: &Path, force: bool) -> anyhow::Result<
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Why `restore` without `--force` refuses a database with `tables`.
+fn not_empty(url: &str, tables: &[String]) -> anyhow::Error {
+    let shown: Vec<&str> = tables.iter().take(5).map(String::as_str).collect();
+    let more = if tables.len() > 5 { ", ..." } else { "" };
+    anyhow::anyhow!(
+        "the database `{}` is not empty ({} table(s): {}{more}); restore fills an empty \
+         database: pass --force to replace its contents",
+        redact_url(url),
+        tables.len(),
+        shown.join(", ")
+    )
 }
 
 /// When `FILE.json` exists: it must be a manifest of a `kind` backup whose

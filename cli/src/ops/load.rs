@@ -1,9 +1,9 @@
-//! Loading a backup into a database: `psql` (one transaction) or the `mariadb`
-//! client for SQL dumps, a file copy renamed into place for SQLite; what kind
-//! of backup a file is; and emptying a database that `restore --force` replaces.
+//! Loading a backup into a database: through the driver (PostgreSQL, one
+//! transaction) or the `mariadb` client for SQL dumps (SQLite backups go in
+//! through [`super::sqlite_restore`]); what kind of backup a file is; and
+//! emptying a database that `restore --force` replaces.
 
 use std::io::Read;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Stdio;
 
@@ -154,75 +154,6 @@ async fn wipe_mysql(db: &DatabaseConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Puts a copy of the SQLite backup `file` in place of `target`: written to a
-/// temporary file (0600) in the same folder, checked there (it opens as SQLite
-/// and passes `PRAGMA integrity_check`), then renamed over the target, so the
-/// target is never half-written and a damaged backup never replaces it. The
-/// target keeps its permissions (a new one is 0600); its stale `-wal`, `-shm`
-/// and `-journal` files are removed. Close every connection to `target` first.
-pub async fn replace_sqlite(file: &Path, target: &Path) -> anyhow::Result<()> {
-    let dir = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".dbm-restore-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in `{}`", dir.display()))?;
-    let mut source =
-        std::fs::File::open(file).with_context(|| format!("cannot open `{}`", file.display()))?;
-    std::io::copy(&mut source, tmp.as_file_mut())
-        .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot copy `{}`", file.display()))?;
-    check_sqlite(tmp.path())
-        .await
-        .with_context(|| format!("`{}` is not a sound SQLite database", file.display()))?;
-    let mode = std::fs::metadata(target)
-        .map(|m| m.permissions().mode() & 0o777)
-        .unwrap_or(0o600);
-    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))?;
-    for suffix in ["-wal", "-shm", "-journal"] {
-        let mut side = target.as_os_str().to_owned();
-        side.push(suffix);
-        match std::fs::remove_file(&side) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(e)
-                    .with_context(|| format!("cannot remove `{}`", Path::new(&side).display()));
-            }
-        }
-    }
-    tmp.persist(target)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot replace `{}`", target.display()))?;
-    Ok(())
-}
-
-/// Opens the SQLite file `path` and runs `PRAGMA integrity_check` on it.
-async fn check_sqlite(path: &Path) -> anyhow::Result<()> {
-    let url = crate::sqlite_file::url_of(path, "rw")?;
-    let db = crate::connect::connect(&url).await?;
-    let rows = db
-        .query_all_raw(Statement::from_string(
-            DbBackend::Sqlite,
-            "PRAGMA integrity_check",
-        ))
-        .await;
-    db.close().await.ok();
-    let problems: Vec<String> = rows
-        .context("integrity_check failed")?
-        .iter()
-        .filter_map(|r| r.try_get_by_index::<String>(0).ok())
-        .filter(|m| m != "ok")
-        .collect();
-    if !problems.is_empty() {
-        let shown: Vec<&str> = problems.iter().take(3).map(String::as_str).collect();
-        bail!("integrity_check: {}", shown.join("; "));
-    }
-    Ok(())
-}
-
 /// The tables of the database, for the "is it empty" check.
 pub async fn existing_tables(db: &impl ConnectionTrait) -> anyhow::Result<Vec<String>> {
     Ok(list_tables(db)
@@ -258,40 +189,5 @@ mod tests {
             std::fs::write(&path, bytes).expect("write");
             assert_eq!(detect(&path).ok(), kind, "{name}");
         }
-    }
-
-    #[tokio::test]
-    async fn sqlite_replacement_checks_the_copy_and_keeps_the_target_mode() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let (src, dst) = (dir.path().join("b.sqlite"), dir.path().join("app.db"));
-        std::fs::write(&dst, b"old").expect("write");
-        // Not a database: refused, and the target is untouched.
-        std::fs::write(&src, b"SQLite format 3\0 but cut off").expect("write");
-        let err = replace_sqlite(&src, &dst).await.expect_err("not sound");
-        assert!(
-            format!("{err:#}").contains("not a sound SQLite database"),
-            "{err:#}"
-        );
-        assert_eq!(std::fs::read(&dst).expect("read"), b"old");
-
-        let url = crate::sqlite_file::url_of(&src, "rwc").expect("url");
-        std::fs::remove_file(&src).expect("rm");
-        let db = crate::connect::connect(&url).await.expect("create");
-        db.execute_unprepared("CREATE TABLE t (a int); INSERT INTO t VALUES (1)")
-            .await
-            .expect("sql");
-        db.close().await.ok();
-        std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(0o640)).expect("chmod");
-        std::fs::write(dir.path().join("app.db-wal"), b"stale").expect("write");
-        replace_sqlite(&src, &dst).await.expect("replace");
-        assert_eq!(
-            std::fs::read(&dst).expect("read"),
-            std::fs::read(&src).expect("read")
-        );
-        let mode = std::fs::metadata(&dst).expect("meta").permissions().mode();
-        assert_eq!(mode & 0o777, 0o640);
-        assert!(!dir.path().join("app.db-wal").exists());
-        let left: Vec<_> = std::fs::read_dir(dir.path()).expect("ls").collect();
-        assert_eq!(left.len(), 2, "{left:?}");
     }
 }

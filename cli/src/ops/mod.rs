@@ -6,6 +6,7 @@ pub mod load;
 pub mod manifest;
 pub mod pg_load;
 pub mod scan;
+pub mod sqlite_restore;
 pub mod target;
 pub mod verify;
 

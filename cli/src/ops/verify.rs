@@ -10,8 +10,9 @@ use anyhow::{Context as _, bail};
 use schema_diff::runner::Runner;
 use sea_orm::DatabaseConnection;
 
-use super::load::{load_sql, replace_sqlite};
+use super::load::load_sql;
 use super::manifest::{Manifest, TableRows, count_rows, sha256_file};
+use super::sqlite_restore::restore_sqlite;
 use super::target::{Kind, Target};
 use crate::commands::scratch::with_named_database;
 
@@ -67,7 +68,14 @@ async fn restore_sqlite_scratch(
 ) -> anyhow::Result<(Vec<TableRows>, Option<String>)> {
     let dir = tempfile::tempdir().context("cannot create a temporary folder")?;
     let path = dir.path().join("verify.db");
-    replace_sqlite(file, &path).await?;
+    // An empty file is an empty database; nobody else knows the private folder.
+    std::os::unix::fs::OpenOptionsExt::mode(
+        std::fs::OpenOptions::new().write(true).create_new(true),
+        0o600,
+    )
+    .open(&path)
+    .with_context(|| format!("cannot create `{}`", path.display()))?;
+    restore_sqlite(file, &path, std::time::Duration::ZERO, |_| Ok(())).await?;
     let db = crate::connect::connect(&crate::sqlite_file::url_of(&path, "rw")?).await?;
     let result = read_back(&db, runner).await;
     db.close().await.ok();

@@ -112,8 +112,9 @@ impl Sandbox {
         self.run_raw(&all, &[])
     }
 
-    /// Runs `db-migrate ARGS` with extra environment variables and no `-u`.
-    pub fn run_raw(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+    /// `db-migrate ARGS` in the sandbox, with extra environment variables and
+    /// no `-u`, not started yet (for tests that stop it midway).
+    pub fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_db-migrate"));
         cmd.args(args).current_dir(self.path());
         for name in CLEARED {
@@ -122,7 +123,12 @@ impl Sandbox {
         // A panic would print a backtrace, which the assertions look for.
         cmd.env("RUST_BACKTRACE", "1");
         cmd.envs(env.iter().copied());
-        let out = cmd.output().expect("run db-migrate");
+        cmd
+    }
+
+    /// Runs `db-migrate ARGS` with extra environment variables and no `-u`.
+    pub fn run_raw(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let out = self.command(args, env).output().expect("run db-migrate");
         Run {
             code: out.status.code(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
