@@ -9,11 +9,18 @@
 //!   the database because `GET_LOCK` names are server-wide: two databases on one
 //!   server must not wait for each other.
 //! - **SQLite**: `BEGIN IMMEDIATE` on the runner's own connection, with
-//!   `busy_timeout` bounding the wait. The whole run happens inside that write
-//!   transaction, each migration in a savepoint. A second connection cannot be
-//!   used, since a writer on it would block the migrations themselves; a lock row
-//!   would outlive a killed process. SQLite's write lock ends with the process,
-//!   and the database reads as before the run when it dies.
+//!   `busy_timeout` bounding the wait. The run happens inside that write
+//!   transaction, each migration in a savepoint; a killed run's transaction
+//!   ends with its process, and the database reads as before the run. A
+//!   second connection cannot be used, since a writer on it would block the
+//!   migrations themselves. A data migration (`use_transaction()` is
+//!   `Some(false)`) commits batch by batch, so the run commits its transaction
+//!   before it, runs it outside, and takes the transaction again after it;
+//!   across that gap the lock is the owner row of [`OWNER_TABLE`] (see
+//!   [`owner`]), written before the commit and removed when the run ends. A
+//!   taker of the lock waits while that row's process lives, and takes over
+//!   a row whose process is gone (the interrupted data migration then resumes
+//!   from its checkpoint).
 //!
 //! The PostgreSQL and MySQL lock connections are closed, not returned to the
 //! pool, when the lock is released, so a lock can never stay behind in a pool;
@@ -33,10 +40,12 @@ use super::RunError;
 
 mod guard;
 mod holder;
+pub mod owner;
 
 pub use guard::{LockGuard, hold_lock};
 pub use holder::holder;
 use holder::{describe, mysql_holder, postgres_holder, sqlite_holder};
+pub use owner::{OWNER_TABLE, Owner};
 
 /// How long `upgrade`, `downgrade`, `resolve` and `stamp` wait for the lock by default.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
@@ -135,10 +144,16 @@ pub(super) enum Lock {
         conn: Slot<PoolConnection<MySql>>,
         name: String,
     },
-    /// The run's write transaction, and the `busy_timeout` to restore afterwards.
+    /// The run's write transaction (`None` while a data migration runs outside
+    /// it), the `busy_timeout` to restore afterwards and the one to wait with,
+    /// and the owner row once the run wrote one ([`owner`]).
     Sqlite {
-        txn: DatabaseTransaction,
+        txn: Option<DatabaseTransaction>,
+        db: DatabaseConnection,
         busy_timeout_ms: i64,
+        wait_ms: i64,
+        started_at: i64,
+        owner: Option<Owner>,
     },
     /// A mock connection: there is nothing to lock.
     Unlocked,
@@ -182,7 +197,7 @@ impl Lock {
     /// Where the run's statements go: the pool, or SQLite's write transaction.
     pub(super) fn executor<'a>(&'a self, db: &'a DatabaseConnection) -> DatabaseExecutor<'a> {
         match self {
-            Lock::Sqlite { txn, .. } => DatabaseExecutor::Transaction(txn),
+            Lock::Sqlite { txn: Some(txn), .. } => DatabaseExecutor::Transaction(txn),
             _ => DatabaseExecutor::Connection(db),
         }
     }
@@ -192,7 +207,8 @@ impl Lock {
     /// MySQL/MariaDB whether `IS_USED_LOCK` names this connection. A session
     /// that was terminated or timed out fails the query. `Err` is the cause,
     /// for [`RunError::LockLost`]. SQLite's lock is the run's own transaction,
-    /// which every statement of the run uses: nothing to check.
+    /// which every statement of the run uses, and once the run wrote an owner
+    /// row, that row, which must still name this run.
     pub(super) async fn verify(&self) -> Result<(), String> {
         let held = match self {
             Lock::Postgres(slot, key) => {
@@ -227,6 +243,30 @@ impl Lock {
                 slot.put(conn);
                 held
             }
+            Lock::Sqlite {
+                txn,
+                db,
+                owner: Some(owner),
+                ..
+            } => {
+                let read = match txn {
+                    Some(txn) => owner::read(txn).await,
+                    None => owner::read(db).await,
+                };
+                match read {
+                    Ok(Some(row)) if row.token == owner.token => Ok(true),
+                    Ok(Some(row)) => {
+                        return Err(format!(
+                            "its owner row in {OWNER_TABLE} now names {}",
+                            row.describe()
+                        ));
+                    }
+                    Ok(None) => {
+                        return Err(format!("its owner row in {OWNER_TABLE} is gone"));
+                    }
+                    Err(e) => Err(sqlx::Error::Protocol(e.to_string())),
+                }
+            }
             Lock::Sqlite { .. } | Lock::Unlocked => Ok(true),
         };
         match held {
@@ -236,6 +276,110 @@ impl Lock {
                 "the lock's connection failed (terminated, or timed out while idle): {e}"
             )),
         }
+    }
+
+    /// Whether the run is outside its SQLite transaction now, running a
+    /// migration between [`Lock::step_out`] and [`Lock::step_in`].
+    pub(super) fn is_outside(&self) -> bool {
+        matches!(self, Lock::Sqlite { txn: None, .. })
+    }
+
+    /// Whether a migration whose `use_transaction()` is `Some(false)` runs
+    /// outside the lock's transaction ([`Lock::step_out`]): on SQLite.
+    pub(super) fn steps_out(&self) -> bool {
+        matches!(self, Lock::Sqlite { .. })
+    }
+
+    /// SQLite, before a migration that runs outside the write transaction
+    /// (`version`): writes the owner row ([`owner`]) naming this run and the
+    /// migration, and commits the run's transaction, which makes the
+    /// migrations before it durable; then restores the connection's
+    /// `foreign_keys` and `busy_timeout` for the migration's own transactions.
+    pub(super) async fn step_out(&mut self, version: &str) -> Result<(), RunError> {
+        let Lock::Sqlite {
+            txn,
+            db,
+            busy_timeout_ms,
+            started_at,
+            owner,
+            ..
+        } = self
+        else {
+            return Ok(());
+        };
+        let Some(open) = txn.take() else {
+            return Ok(());
+        };
+        let mut row = owner
+            .clone()
+            .unwrap_or_else(|| Owner::this_run(*started_at));
+        row.version = Some(version.to_owned());
+        let written = owner::claim(&open, &row).await;
+        *owner = Some(row);
+        let committed = match written {
+            Ok(()) => open.commit().await,
+            Err(e) => {
+                if let Err(rollback) = open.rollback().await {
+                    tracing::warn!(error = %rollback, "the rollback could not be sent");
+                }
+                Err(e)
+            }
+        };
+        let restored = restore_pragmas(db, *busy_timeout_ms).await;
+        committed?;
+        restored?;
+        tracing::info!(
+            version,
+            "migration lock held by its owner row: the run's transaction is committed"
+        );
+        Ok(())
+    }
+
+    /// SQLite, after a migration that ran outside: takes the write transaction
+    /// again (waiting up to the lock timeout for the database's other writers)
+    /// and checks that the owner row still names this run.
+    pub(super) async fn step_in(&mut self) -> Result<(), RunError> {
+        let Lock::Sqlite {
+            txn,
+            db,
+            wait_ms,
+            owner,
+            busy_timeout_ms,
+            ..
+        } = self
+        else {
+            return Ok(());
+        };
+        if txn.is_some() {
+            return Ok(());
+        }
+        let begun = begin_immediate(db, *wait_ms).await;
+        let open = match begun {
+            Ok(open) => open,
+            Err(e) => {
+                restore_pragmas(db, *busy_timeout_ms).await.ok();
+                return Err(e.into());
+            }
+        };
+        let mine = match (owner::read(&open).await, owner.as_ref()) {
+            (Ok(Some(row)), Some(me)) if row.token == me.token => Ok(()),
+            (Ok(row), _) => Err(format!(
+                "its owner row in {OWNER_TABLE} {}",
+                row.map_or("is gone".to_owned(), |r| format!(
+                    "now names {}",
+                    r.describe()
+                ))
+            )),
+            (Err(e), _) => Err(format!("its owner row cannot be read: {e}")),
+        };
+        *txn = Some(open);
+        mine.map_err(|cause| RunError::LockLost {
+            at: "after a data migration".into(),
+            cause,
+            advice: "the data migration is recorded; run the command again once no other \
+                     run is in progress (`db-migrate status` names the lock's holder)"
+                .into(),
+        })
     }
 
     /// Releases the lock. On SQLite this commits the run's transaction, or rolls
@@ -279,21 +423,47 @@ impl Lock {
             }
             Lock::Sqlite {
                 txn,
+                db: _,
                 busy_timeout_ms,
+                owner,
+                ..
             } => {
-                let ended = if commit {
-                    txn.commit().await
-                } else {
-                    txn.rollback().await
+                let in_txn = commit && txn.is_some();
+                let ended = match txn {
+                    Some(txn) => {
+                        let ended = async {
+                            if let (true, Some(owner)) = (commit, &owner) {
+                                owner::remove(&txn, &owner.token).await?;
+                            }
+                            if commit {
+                                txn.commit().await
+                            } else {
+                                txn.rollback().await
+                            }
+                        }
+                        .await;
+                        let restored = restore_pragmas(db, busy_timeout_ms).await;
+                        ended.and(restored)
+                    }
+                    // Outside the transaction the pragmas are the caller's already.
+                    None => Ok(()),
                 };
-                let restored = async {
-                    db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
-                    db.execute_unprepared(&format!("PRAGMA busy_timeout = {busy_timeout_ms}"))
-                        .await
+                if let Some(owner) = owner {
+                    let removed = if in_txn && ended.is_ok() {
+                        Ok(())
+                    } else {
+                        owner::remove(db, &owner.token).await
+                    };
+                    owner::forget(&owner.token);
+                    if let Err(e) = removed {
+                        tracing::warn!(
+                            error = %e,
+                            "cannot remove the lock's owner row; the next run takes it over \
+                             once this process has ended"
+                        );
+                    }
                 }
-                .await;
                 ended?;
-                restored?;
             }
             Lock::Unlocked => {}
         }
@@ -426,6 +596,36 @@ async fn mysql(db: &DatabaseConnection, timeout: Duration) -> Result<Lock, RunEr
     }
 }
 
+/// Turns SQLite's foreign keys off and sets `busy_timeout` to `wait_ms`, then
+/// `BEGIN IMMEDIATE`. Foreign keys must be set before BEGIN (the pragma is a
+/// no-op inside a transaction); off so that table rebuilds keep child rows,
+/// each migration checks the keys before it ends.
+async fn begin_immediate(
+    db: &DatabaseConnection,
+    wait_ms: i64,
+) -> Result<DatabaseTransaction, DbErr> {
+    db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
+    db.execute_unprepared(&format!("PRAGMA busy_timeout = {wait_ms}"))
+        .await?;
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+/// SQLite's connection settings outside the lock: foreign keys on, the
+/// caller's `busy_timeout`.
+async fn restore_pragmas(db: &DatabaseConnection, busy_timeout_ms: i64) -> Result<(), DbErr> {
+    db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
+    db.execute_unprepared(&format!("PRAGMA busy_timeout = {busy_timeout_ms}"))
+        .await?;
+    Ok(())
+}
+
+/// How long a taker sleeps between looks at a live owner row.
+const OWNER_POLL: Duration = Duration::from_millis(200);
+
 async fn sqlite(db: &DatabaseConnection, timeout: Duration) -> Result<Lock, RunError> {
     let busy_timeout_ms: i64 = match db
         .query_one_raw(Statement::from_string(
@@ -437,36 +637,73 @@ async fn sqlite(db: &DatabaseConnection, timeout: Duration) -> Result<Lock, RunE
         Some(row) => row.try_get_by_index(0)?,
         None => 5000,
     };
-    // Must precede BEGIN: the pragma is a no-op inside a transaction. Off so that
-    // table rebuilds keep child rows; each migration checks the keys before it ends.
-    db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
-    let wait_ms = timeout.as_millis().min(i32::MAX as u128);
-    db.execute_unprepared(&format!("PRAGMA busy_timeout = {wait_ms}"))
-        .await?;
-    let begun = db
-        .begin_with_options(TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        })
-        .await;
-    match begun {
-        Ok(txn) => Ok(Lock::Sqlite {
-            txn,
-            busy_timeout_ms,
-        }),
-        Err(e) => {
-            let restore = format!("PRAGMA busy_timeout = {busy_timeout_ms}");
-            let _ = db.execute_unprepared(&restore).await;
-            let _ = db.execute_unprepared("PRAGMA foreign_keys = ON").await;
-            if e.to_string().contains("database is locked") {
-                Err(RunError::LockTimeout {
-                    waited: timeout,
-                    holder: sqlite_holder(db).await,
-                })
-            } else {
-                Err(e.into())
+    let wait_ms = timeout.as_millis().min(i32::MAX as u128) as i64;
+    let started = Instant::now();
+    loop {
+        let left = timeout.saturating_sub(started.elapsed());
+        let left_ms = left.as_millis().min(i32::MAX as u128) as i64;
+        let txn = match begin_immediate(db, left_ms).await {
+            Ok(txn) => txn,
+            Err(e) => {
+                restore_pragmas(db, busy_timeout_ms).await.ok();
+                if e.to_string().contains("database is locked") {
+                    let holder = match owner::read(db).await {
+                        Ok(Some(row)) if !row.is_gone() => row.describe(),
+                        _ => sqlite_holder(db).await,
+                    };
+                    return Err(RunError::LockTimeout {
+                        waited: timeout,
+                        holder,
+                    });
+                }
+                return Err(e.into());
+            }
+        };
+        let row = match owner::read(&txn).await {
+            Ok(row) => row,
+            Err(e) => {
+                txn.rollback().await.ok();
+                restore_pragmas(db, busy_timeout_ms).await.ok();
+                return Err(e.into());
+            }
+        };
+        match row {
+            None => {}
+            Some(row) if row.is_gone() => {
+                tracing::warn!(
+                    holder = %row.describe(),
+                    "taking over the migration lock from a run that is gone"
+                );
+                if let Err(e) = owner::clear(&txn).await {
+                    txn.rollback().await.ok();
+                    restore_pragmas(db, busy_timeout_ms).await.ok();
+                    return Err(e.into());
+                }
+            }
+            Some(row) => {
+                let ended = txn.rollback().await;
+                let restored = restore_pragmas(db, busy_timeout_ms).await;
+                ended?;
+                restored?;
+                if started.elapsed() >= timeout {
+                    return Err(RunError::LockTimeout {
+                        waited: timeout,
+                        holder: row.describe(),
+                    });
+                }
+                tracing::debug!(holder = %row.describe(), "waiting for the migration lock's owner");
+                tokio::time::sleep(OWNER_POLL.min(timeout.saturating_sub(started.elapsed()))).await;
+                continue;
             }
         }
+        return Ok(Lock::Sqlite {
+            txn: Some(txn),
+            db: db.clone(),
+            busy_timeout_ms,
+            wait_ms,
+            started_at: crate::runner::history::now(),
+            owner: None,
+        });
     }
 }
 
