@@ -56,7 +56,8 @@ impl Record<'_> {
 }
 
 /// Runs `migration` in `direction` on `exec` (the pool, or on SQLite the run's
-/// write transaction, in which each migration gets a savepoint).
+/// write transaction, in which each migration gets a savepoint; the pool for a
+/// migration the run stepped out of it for, see [`Lock::step_out`]).
 ///
 /// - In a transaction (PostgreSQL and SQLite by default): the migration and its
 ///   history rows commit together, or nothing happens.

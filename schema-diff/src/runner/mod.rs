@@ -13,7 +13,12 @@
 //! - where it is not (MySQL/MariaDB, or a migration whose `use_transaction()` is
 //!   false), the companion table records it as `started` before it runs and
 //!   `failed` when it fails, and later runs refuse until someone repairs it
-//!   ([`Runner::resolve`], [`Runner::stamp`]).
+//!   ([`Runner::resolve`], [`Runner::stamp`]), unless it is a data migration
+//!   stopped at a checkpoint, which the next upgrade resumes;
+//! - on SQLite the whole run is one write transaction (the lock); a migration
+//!   whose `use_transaction()` is `Some(false)` (a data migration) runs outside
+//!   it, the lock held across by an owner row ([`lock::owner`]), so that its
+//!   batches commit one by one as on the other backends.
 
 mod app;
 pub mod companion;

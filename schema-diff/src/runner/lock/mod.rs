@@ -153,7 +153,7 @@ pub(super) enum Lock {
         busy_timeout_ms: i64,
         wait_ms: i64,
         started_at: i64,
-        owner: Option<Owner>,
+        owner: Option<(Owner, owner::Held)>,
     },
     /// A mock connection: there is nothing to lock.
     Unlocked,
@@ -246,7 +246,7 @@ impl Lock {
             Lock::Sqlite {
                 txn,
                 db,
-                owner: Some(owner),
+                owner: Some((owner, _)),
                 ..
             } => {
                 let read = match txn {
@@ -310,14 +310,17 @@ impl Lock {
         let Some(open) = txn.take() else {
             return Ok(());
         };
-        let mut row = owner
-            .clone()
-            .unwrap_or_else(|| Owner::this_run(*started_at));
+        let mut row = match owner.take() {
+            Some((row, _)) => row,
+            None => Owner::this_run(*started_at),
+        };
         row.version = Some(version.to_owned());
         let written = owner::claim(&open, &row).await;
-        *owner = Some(row);
         let committed = match written {
-            Ok(()) => open.commit().await,
+            Ok(held) => {
+                *owner = Some((row, held));
+                open.commit().await
+            }
             Err(e) => {
                 if let Err(rollback) = open.rollback().await {
                     tracing::warn!(error = %rollback, "the rollback could not be sent");
@@ -362,7 +365,7 @@ impl Lock {
             }
         };
         let mine = match (owner::read(&open).await, owner.as_ref()) {
-            (Ok(Some(row)), Some(me)) if row.token == me.token => Ok(()),
+            (Ok(Some(row)), Some((me, _))) if row.token == me.token => Ok(()),
             (Ok(row), _) => Err(format!(
                 "its owner row in {OWNER_TABLE} {}",
                 row.map_or("is gone".to_owned(), |r| format!(
@@ -432,7 +435,7 @@ impl Lock {
                 let ended = match txn {
                     Some(txn) => {
                         let ended = async {
-                            if let (true, Some(owner)) = (commit, &owner) {
+                            if let (true, Some((owner, _))) = (commit, &owner) {
                                 owner::remove(&txn, &owner.token).await?;
                             }
                             if commit {
@@ -448,13 +451,13 @@ impl Lock {
                     // Outside the transaction the pragmas are the caller's already.
                     None => Ok(()),
                 };
-                if let Some(owner) = owner {
+                if let Some((owner, held)) = owner {
                     let removed = if in_txn && ended.is_ok() {
                         Ok(())
                     } else {
                         owner::remove(db, &owner.token).await
                     };
-                    owner::forget(&owner.token);
+                    drop(held);
                     if let Err(e) = removed {
                         tracing::warn!(
                             error = %e,

@@ -161,9 +161,21 @@ pub async fn read(db: &impl ConnectionTrait) -> Result<Option<Owner>, DbErr> {
     }))
 }
 
+/// This process counts a run among its live ones while this lives: dropped
+/// (the run ended, or its future was dropped), a row of the run left behind is
+/// gone ([`Owner::is_gone`]).
+pub(crate) struct Held(String);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        held().retain(|t| t != &self.0);
+    }
+}
+
 /// Writes `owner` as the only row (inside the lock's write transaction), and
-/// counts its run among this process's live ones.
-pub(crate) async fn claim(db: &impl ConnectionTrait, owner: &Owner) -> Result<(), DbErr> {
+/// counts its run among this process's live ones until the [`Held`] returned
+/// is dropped.
+pub(crate) async fn claim(db: &impl ConnectionTrait, owner: &Owner) -> Result<Held, DbErr> {
     install(db).await?;
     clear(db).await?;
     let stmt = Query::insert()
@@ -184,7 +196,7 @@ pub(crate) async fn claim(db: &impl ConnectionTrait, owner: &Owner) -> Result<()
     if !held.contains(&owner.token) {
         held.push(owner.token.clone());
     }
-    Ok(())
+    Ok(Held(owner.token.clone()))
 }
 
 /// Removes every row (a stale one, before taking over).
@@ -205,10 +217,4 @@ pub(crate) async fn remove(db: &impl ConnectionTrait, token: &str) -> Result<(),
         .to_owned();
     db.execute(&stmt).await?;
     Ok(())
-}
-
-/// The run `token` no longer owns the lock: a row of it left behind (its
-/// removal failed) is gone.
-pub(crate) fn forget(token: &str) {
-    held().retain(|t| t != token);
 }
