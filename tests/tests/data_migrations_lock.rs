@@ -272,3 +272,138 @@ fn a_stale_owner_row_is_taken_over_and_a_live_one_is_not() {
         scratch.cleanup().await;
     });
 }
+
+/// Creates `items` with 300 rows.
+struct CreateItems;
+
+impl MigrationName for CreateItems {
+    fn name(&self) -> &str {
+        "m20981231_000000_create_items"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateItems {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        create_items(manager.get_connection(), 300, 100).await
+    }
+
+    async fn down(&self, _: &SchemaManager) -> Result<(), DbErr> {
+        Ok(())
+    }
+}
+
+/// The data migration, which first checks from a connection of its own that
+/// the migration before it is committed.
+struct FillSeeingCreate {
+    url: String,
+}
+
+impl MigrationName for FillSeeingCreate {
+    fn name(&self) -> &str {
+        VERSION
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for FillSeeingCreate {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(false)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let other = tests::backend::connect(&self.url).await?;
+        let applied: Vec<String> = other
+            .query_all_raw(sea_orm::Statement::from_string(
+                other.get_database_backend(),
+                "SELECT version FROM seaql_migrations",
+            ))
+            .await?
+            .iter()
+            .map(|row| row.try_get_by_index::<String>(0))
+            .collect::<Result<_, _>>()?;
+        let owner = lock::owner::read(&other).await?;
+        other.close().await.ok();
+        if applied != [CreateItems.name()] {
+            return Err(DbErr::Custom(format!(
+                "the migration before is not committed: {applied:?}"
+            )));
+        }
+        match owner {
+            Some(o) if o.version.as_deref() == Some(VERSION) => {}
+            other => return Err(DbErr::Custom(format!("no owner row for it: {other:?}"))),
+        }
+        items_backfill(VERSION, 50)
+            .run(manager.get_connection(), counting_update(None))
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, _: &SchemaManager) -> Result<(), DbErr> {
+        Ok(())
+    }
+}
+
+/// Indexes `items.total`, in the run's transaction again.
+struct IndexTotal;
+
+impl MigrationName for IndexTotal {
+    fn name(&self) -> &str {
+        "m20990102_000000_index_total"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for IndexTotal {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared("CREATE INDEX items_total ON items (total)")
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, _: &SchemaManager) -> Result<(), DbErr> {
+        Ok(())
+    }
+}
+
+/// A schema migration, a data migration and a schema migration in one run:
+/// the first is committed (and reported) before the data migration starts,
+/// the run takes its transaction again for the third, and the owner row is
+/// gone at the end.
+#[test]
+fn the_run_commits_before_a_data_migration_and_goes_on_after_it() {
+    let rt = runtime();
+    rt.block_on(async {
+        let scratch = Scratch::new(Backend::Sqlite, "data_lock_mixed")
+            .await
+            .expect("SQLite");
+        let db = &scratch.db;
+        let runner = Runner::new(vec![
+            Box::new(CreateItems),
+            Box::new(FillSeeingCreate {
+                url: scratch.url.clone(),
+            }),
+            Box::new(IndexTotal),
+        ]);
+        let mut heard = Vec::new();
+        let reports = runner
+            .upgrade(db, &UpgradeTarget::Head, |r| heard.push(r.version.clone()))
+            .await
+            .expect("upgrade");
+        let versions: Vec<String> = reports.into_iter().map(|r| r.version).collect();
+        assert_eq!(versions, runner.versions());
+        assert_eq!(heard, versions);
+        let t = tally(db).await.expect("tally");
+        assert_eq!((t.once, t.more, t.untouched), (300, 0, 0), "{t:?}");
+        let status = runner.status(db).await.expect("status");
+        assert_eq!(
+            (status.pending.len(), status.dirty.len(), status.data.len()),
+            (0, 0, 0),
+            "{status:?}"
+        );
+        assert_eq!(lock::owner::read(db).await.expect("owner"), None);
+        scratch.cleanup().await;
+    });
+}
