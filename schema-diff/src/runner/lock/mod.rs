@@ -264,7 +264,7 @@ impl Lock {
                     Ok(None) => {
                         return Err(format!("its owner row in {OWNER_TABLE} is gone"));
                     }
-                    Err(e) => Err(sqlx::Error::Protocol(e.to_string())),
+                    Err(e) => return Err(format!("its owner row cannot be read: {e}")),
                 }
             }
             Lock::Sqlite { .. } | Lock::Unlocked => Ok(true),
