@@ -65,8 +65,16 @@ pub async fn run(ctx: &Context<'_>, file: &Path, force: bool) -> anyhow::Result<
     let mut safety: Option<PathBuf> = None;
     let loaded = match &target {
         Target::Sqlite(path) => {
+            // Waits for a run in progress (its write transaction, or the owner
+            // row of a data migration it runs), so that the file is not replaced
+            // under a migration. The file is replaced, not written through this
+            // connection, so the lock is released first.
+            let free = async { hold_lock(&db, ctx.lock_timeout()).await?.release().await }.await;
             db.close().await.ok();
-            replace_sqlite(file, path).await
+            match free {
+                Ok(()) => replace_sqlite(file, path).await,
+                Err(e) => Err(e.into()),
+            }
         }
         Target::Server(server) => {
             let loaded = async {
