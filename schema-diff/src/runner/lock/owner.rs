@@ -5,9 +5,9 @@
 //! by batch, so the run commits its transaction before it and takes it again
 //! after it. Across that gap the lock is this row: it names the process that
 //! holds the lock (pid, host, process start time) and the migration it runs,
-//! and every taker of the lock ([`super::Lock::acquire`]: `upgrade`,
-//! `downgrade`, `resolve`, `stamp`, a backup) reads it once its own
-//! `BEGIN IMMEDIATE` succeeds, and waits while its owner lives.
+//! and every taker of the lock (`upgrade`, `downgrade`, `resolve`, `stamp`, a
+//! backup, a restore) reads it once its own `BEGIN IMMEDIATE` succeeds, and
+//! waits while its owner lives.
 //!
 //! An owner is gone when it ran on this host and its pid is no longer a
 //! process, or is a process that started at another time (a reused pid), or
