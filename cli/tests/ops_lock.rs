@@ -498,3 +498,104 @@ fn hold_lock_keeps_upgrades_out_postgres() {
 fn hold_lock_keeps_upgrades_out_mysql() {
     hold_lock_keeps_upgrades_out(Backend::MySql);
 }
+
+/// SQLite: while a run owns the lock across a data migration (its owner row in
+/// `db_migrate_lock` names a live process of this host), `backup` and
+/// `restore` wait for it and name it; once that process is gone, both go on.
+#[test]
+fn backup_and_restore_wait_for_a_sqlite_data_migration() {
+    let rt = runtime();
+    let scratch = rt
+        .block_on(Scratch::new(Backend::Sqlite, "ops_sqlite_owner"))
+        .expect("SQLite");
+    let sandbox = Sandbox::new();
+    let url = scratch.url.clone();
+    sandbox.run_raw(&["-u", &url, "upgrade"], &[]).ok();
+    let file = sandbox.path().join("before.backup");
+    let file_arg = file.to_string_lossy().into_owned();
+    sandbox
+        .run_raw(&["-u", &url, "backup", "-o", &file_arg], &[])
+        .ok();
+
+    let mut running = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .expect("spawn");
+    let pid = running.id();
+    let start = schema_diff::process::start_ticks(pid).map_or("NULL".into(), |t| t.to_string());
+    let host = schema_diff::process::host_name().replace('\'', "''");
+    rt.block_on(async {
+        for sql in [
+            "CREATE TABLE db_migrate_lock (id INTEGER NOT NULL PRIMARY KEY, pid BIGINT NOT NULL, \
+             host VARCHAR(255) NOT NULL, process_start BIGINT NULL, token VARCHAR(64) NOT NULL, \
+             started_at BIGINT NOT NULL, version VARCHAR(255) NULL)"
+                .to_owned(),
+            format!(
+                "INSERT INTO db_migrate_lock VALUES (1, {pid}, '{host}', {start}, 't', 0, \
+                 'm20990101_000000_fill')"
+            ),
+        ] {
+            scratch.db.execute_unprepared(&sql).await.expect("sql");
+        }
+    });
+    let named = format!("db-migrate process {pid} on host");
+    let other = sandbox.path().join("during.backup");
+    let other_arg = other.to_string_lossy().into_owned();
+    sandbox
+        .run_raw(
+            &[
+                "-u",
+                &url,
+                "backup",
+                "-o",
+                &other_arg,
+                "--lock-timeout",
+                "1",
+            ],
+            &[],
+        )
+        .error(&[
+            "timed out after 1 s waiting for the migration lock, held by",
+            &named,
+            "running migration m20990101_000000_fill",
+        ]);
+    assert!(!other.exists(), "a backup was written during a migration");
+    sandbox
+        .run_raw(
+            &[
+                "-u",
+                &url,
+                "restore",
+                &file_arg,
+                "--force",
+                "--lock-timeout",
+                "1",
+            ],
+            &[],
+        )
+        .error(&["timed out after 1 s waiting for the migration lock", &named]);
+    let tables = rt.block_on(async {
+        schema_diff::runner::table_exists(&scratch.db, "db_migrate_lock")
+            .await
+            .expect("tables")
+    });
+    assert!(tables, "the database was replaced during a migration");
+
+    running.kill().expect("kill");
+    running.wait().expect("wait");
+    sandbox
+        .run_raw(
+            &[
+                "-u",
+                &url,
+                "restore",
+                &file_arg,
+                "--force",
+                "--lock-timeout",
+                "5",
+            ],
+            &[],
+        )
+        .ok();
+    rt.block_on(scratch.cleanup());
+}

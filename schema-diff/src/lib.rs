@@ -26,6 +26,7 @@ pub mod names;
 pub mod nodelay;
 pub mod order;
 pub mod portable;
+pub mod process;
 pub mod pull;
 pub mod reach;
 pub mod render;

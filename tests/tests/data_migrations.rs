@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use schema_diff::data::{BatchKey, Progress, ProgressSink, StepState, checkpoint};
-use schema_diff::runner::Runner;
+use schema_diff::runner::{Runner, lock};
 use tests::data::{STEP, Tally, VERSION, counting_update, create_items, items_backfill, tally};
 use tests::{Backend, Scratch};
 
@@ -214,9 +214,9 @@ impl sea_orm_migration::MigrationTrait for Poisoned {
     }
 }
 
-/// Through the runner, a failed batch says how to resume (PostgreSQL,
-/// MySQL/MariaDB: the batches before it stay committed) and the next upgrade
-/// resumes; on SQLite the runner's transaction keeps nothing and it starts afresh.
+/// Through the runner, a failed batch says how to resume (the batches before
+/// it stay committed, on SQLite too: the runner steps out of its transaction
+/// for a data migration) and the next upgrade resumes.
 fn failure_under_the_runner(backend: Backend) {
     let rt = runtime();
     rt.block_on(async {
@@ -234,20 +234,17 @@ fn failure_under_the_runner(backend: Backend) {
         .to_string();
         assert!(error.contains("batch 13 (keys after 1200)"), "{error}");
         let t = tally(db).await.expect("tally");
+        assert!(
+            error.contains("run `db-migrate upgrade` again, which resumes from the checkpoint"),
+            "{error}"
+        );
+        assert_eq!((t.once, t.more), (1_200, 0), "{t:?}");
+        let status = Runner::new(Vec::new()).status(db).await.expect("status");
+        assert_eq!(status.needs_repair().count(), 0, "{status:?}");
+        // The run ended: no owner row holds SQLite's lock, no run is in progress.
+        assert_eq!(status.lock_holder, None, "{status:?}");
         if backend == Backend::Sqlite {
-            assert!(
-                error.contains("was rolled back (it ran in a transaction)"),
-                "{error}"
-            );
-            assert_eq!(t.untouched, ROWS, "{t:?}");
-        } else {
-            assert!(
-                error.contains("run `db-migrate upgrade` again, which resumes from the checkpoint"),
-                "{error}"
-            );
-            assert_eq!((t.once, t.more), (1_200, 0), "{t:?}");
-            let status = Runner::new(Vec::new()).status(db).await.expect("status");
-            assert_eq!(status.needs_repair().count(), 0, "{status:?}");
+            assert_eq!(lock::owner::read(db).await.expect("owner"), None);
         }
         let reports = Runner::new(vec![Box::new(Poisoned { poison: None })])
             .upgrade(db, &target, |_| {})
@@ -278,8 +275,8 @@ fn failure_under_the_runner_mysql() {
     failure_under_the_runner(Backend::MySql);
 }
 
-/// Starts the child, waits for its tenth batch, and kills it.
-fn kill_after_ten_batches(url: &str, mode: &str) {
+/// Starts the child, waits for its tenth batch, and kills it; returns its pid.
+fn kill_after_ten_batches(url: &str, mode: &str) -> u32 {
     let mut child = Command::new(CHILD)
         .args([url, mode, "slow"])
         .stdout(Stdio::piped())
@@ -309,9 +306,11 @@ fn kill_after_ten_batches(url: &str, mode: &str) {
             }
         }
     }
+    let pid = child.id();
     child.kill().expect("SIGKILL");
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), None, "killed by a signal");
+    pid
 }
 
 fn run_child(url: &str, mode: &str) -> String {
@@ -337,20 +336,12 @@ fn killed_and_resumed(backend: Backend, mode: &str) {
     let Some(scratch) = rt.block_on(scratch_with_items(backend, "data_kill")) else {
         return;
     };
-    kill_after_ten_batches(&scratch.url, mode);
-    // The runner on SQLite runs in one write transaction: nothing of the killed
-    // run stays, and the next run starts afresh (still exactly once).
-    let resumable = !(mode == "runner" && backend == Backend::Sqlite);
+    let killed = kill_after_ten_batches(&scratch.url, mode);
     let done_before = rt.block_on(async {
         let db = &scratch.db;
         let t = tally(db).await.expect("tally");
         assert_eq!(t.more, 0, "{t:?}");
         let saved = checkpoint::read(db, VERSION, STEP).await.expect("read");
-        if !resumable {
-            assert_eq!(saved, None);
-            assert_eq!(t.untouched, ROWS);
-            return 0;
-        }
         let saved = saved.expect("a checkpoint");
         assert_eq!(saved.state, StepState::Running);
         assert!(saved.batches >= 10 && saved.rows_done < ROWS, "{saved:?}");
@@ -361,6 +352,15 @@ fn killed_and_resumed(backend: Backend, mode: &str) {
             // Interrupted, not dirty: status shows the progress, upgrade resumes.
             let status = Runner::new(Vec::new()).status(db).await.expect("status");
             assert_eq!(status.needs_repair().count(), 0, "{status:?}");
+            // SQLite: the killed run's owner row stays, naming a process that
+            // is gone: nobody holds the lock, and the next run takes it over.
+            assert_eq!(status.lock_holder, None, "{status:?}");
+            if backend == Backend::Sqlite {
+                let owner = lock::owner::read(db).await.expect("owner").expect("a row");
+                assert_eq!(owner.pid, i64::from(killed), "{owner:?}");
+                assert_eq!(owner.version.as_deref(), Some(VERSION));
+                assert!(owner.is_gone(), "{owner:?}");
+            }
             let lines = schema_diff::health::data_progress(&status);
             let expected = format!(
                 "data migration {VERSION} (step {STEP}): {}% ({}/{ROWS} rows): interrupted",
@@ -391,6 +391,10 @@ fn killed_and_resumed(backend: Backend, mode: &str) {
             .expect("read")
             .expect("a checkpoint");
         assert_eq!(saved.state, StepState::Done);
+        if backend == Backend::Sqlite {
+            let owner = lock::owner::read(&scratch.db).await.expect("owner");
+            assert_eq!(owner, None, "taken over, then removed at the end");
+        }
         scratch.cleanup().await;
     });
 }

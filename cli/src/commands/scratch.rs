@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use anyhow::Context as _;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 
+use schema_diff::process::{alive, host_tag};
+
 use crate::redact::{redact, redact_url};
 
 /// The URL of an in-memory SQLite database (one connection, so it lives as long
@@ -35,23 +37,6 @@ pub fn unique_name(prefix: &str) -> String {
     )
 }
 
-/// Eight hex digits of an FNV-1a hash of this host's name.
-fn host_tag() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: gethostname writes at most `buf.len()` bytes into `buf`.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    let name: &[u8] = if rc == 0 {
-        let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
-        &buf[..end]
-    } else {
-        b"unknown"
-    };
-    let hash = name.iter().fold(0x811c_9dc5_u32, |h, b| {
-        (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
-    });
-    format!("{hash:08x}")
-}
-
 /// The pid in `name` when it is a scratch database of `prefix` made on this
 /// host (see [`unique_name`]).
 fn owner_on_this_host(name: &str, prefix: &str) -> Option<i32> {
@@ -65,16 +50,6 @@ fn owner_on_this_host(name: &str, prefix: &str) -> Option<i32> {
         return None;
     }
     pid.parse().ok()
-}
-
-/// Whether a process `pid` runs on this host.
-fn alive(pid: i32) -> bool {
-    if pid <= 0 {
-        return true;
-    }
-    // SAFETY: signal 0 only checks that the process exists.
-    let rc = unsafe { libc::kill(pid, 0) };
-    rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
 /// Drops the scratch databases of `prefix` left on the server by runs of this

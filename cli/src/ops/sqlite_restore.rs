@@ -18,6 +18,10 @@
 //! (through the destination connection's busy handler), and keeps it from the
 //! "is the database empty" check to the commit, so no migration runs while
 //! the database is replaced and none writes between the check and the copy.
+//! A run in the middle of a data migration holds the lock with its owner row
+//! (`db_migrate_lock`, see `schema_diff::runner::lock::owner`) rather than a
+//! write transaction: while that row names a live process, the restore lets
+//! the write lock go and waits, as `upgrade` does.
 //! The lock cannot be taken with `hold_lock` first: `sqlite3_backup_init`
 //! refuses a destination connection with an open transaction, and another
 //! connection's write transaction would make the backup wait for it.
@@ -32,6 +36,7 @@ use anyhow::{Context as _, bail};
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
 use schema_diff::runner::RunError;
+use schema_diff::runner::lock::{OWNER_TABLE, Owner};
 
 /// The tables the "is it empty" check counts: those of `list_tables`.
 const TABLES_SQL: &str = "SELECT name FROM sqlite_schema WHERE type = 'table' \
@@ -144,7 +149,7 @@ where
         // in slices, SQLite's busy handler waiting within each; a busy attempt
         // is dropped whole (sqlite3_backup_finish) before the next.
         let deadline = Instant::now() + lock_timeout;
-        let backup = loop {
+        let (backup, tables) = loop {
             if stopped() {
                 return Err(interrupted());
             }
@@ -154,7 +159,26 @@ where
             dest.busy_timeout(slice)?;
             let backup = Backup::new(&copy, &mut dest)?;
             match backup.step(0) {
-                Ok(StepResult::More) => break backup,
+                Ok(StepResult::More) => {
+                    // Nobody else can write now: what the check sees is what is
+                    // replaced. A run in the middle of a data migration holds the
+                    // migration lock with its owner row instead: wait for it too.
+                    let (tables, owner) = read_under_lock(target)?;
+                    match owner {
+                        Some(owner) if !owner.is_gone() => {
+                            drop(backup);
+                            if Instant::now() >= deadline {
+                                return Err(RunError::LockTimeout {
+                                    waited: lock_timeout,
+                                    holder: owner.describe(),
+                                }
+                                .into());
+                            }
+                            std::thread::sleep(slice);
+                        }
+                        _ => break (backup, tables),
+                    }
+                }
                 Ok(StepResult::Busy | StepResult::Locked) if Instant::now() < deadline => {}
                 Ok(StepResult::Busy | StepResult::Locked) => {
                     return Err(lock_timeout_error(target, lock_timeout));
@@ -166,8 +190,6 @@ where
                 }
             }
         };
-        // Nobody else can write now: what the check sees is what is replaced.
-        let tables = tables_under_lock(target)?;
         allow(&tables)?;
         // One destination transaction from step(0) to Done: SQLite commits it
         // only when the last page is copied; dropping `backup` before that
@@ -237,20 +259,21 @@ fn prepare_copy(path: &Path, page_size: Option<i64>) -> anyhow::Result<Connectio
     Ok(conn)
 }
 
-/// The tables of `target` while the backup's connection holds its write
+/// The tables of `target`, and the owner row of the migration lock if it has
+/// one ([`OWNER_TABLE`]), while the backup's connection holds its write
 /// lock, read on a connection of their own. In WAL mode a reader is not
 /// blocked by the writer. In rollback-journal mode the writer holds an
 /// EXCLUSIVE lock that keeps readers out, and it has written nothing yet
 /// (after rolling back any hot journal), so the file on disk is the last
 /// committed database: it is read with `immutable=1`, which takes no locks.
-fn tables_under_lock(target: &Path) -> anyhow::Result<Vec<String>> {
+fn read_under_lock(target: &Path) -> anyhow::Result<(Vec<String>, Option<Owner>)> {
     let mut header = [0u8; 100];
     let n = std::fs::File::open(target)
         .and_then(|mut f| read_up_to(&mut f, &mut header))
         .with_context(|| format!("cannot read `{}`", target.display()))?;
     if n == 0 {
         // A new, empty file: an empty database.
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     }
     // Bytes 18 and 19: the file format's write and read versions, 2 in WAL mode.
     let wal = n == header.len() && header[18] == 2;
@@ -275,8 +298,38 @@ fn tables_under_lock(target: &Path) -> anyhow::Result<Vec<String>> {
         rows.collect::<rusqlite::Result<Vec<_>>>()
     }
     .with_context(|| format!("cannot list the tables of `{}`", target.display()))?;
+    let owner = if tables.iter().any(|t| t == OWNER_TABLE) {
+        read_owner(&reader).with_context(|| {
+            format!(
+                "cannot read the migration lock's owner row ({OWNER_TABLE}) of `{}`",
+                target.display()
+            )
+        })?
+    } else {
+        None
+    };
     reader.close().map_err(|(_, e)| e)?;
-    Ok(tables)
+    Ok((tables, owner))
+}
+
+/// The row of [`OWNER_TABLE`], if there is one.
+fn read_owner(reader: &Connection) -> rusqlite::Result<Option<Owner>> {
+    let sql = format!(
+        "SELECT pid, host, process_start, token, started_at, version FROM {OWNER_TABLE} LIMIT 1"
+    );
+    let mut stmt = reader.prepare(&sql)?;
+    let mut rows = stmt.query([])?;
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    Ok(Some(Owner {
+        pid: row.get(0)?,
+        host: row.get(1)?,
+        process_start: row.get(2)?,
+        token: row.get(3)?,
+        started_at: row.get(4)?,
+        version: row.get(5)?,
+    }))
 }
 
 fn read_up_to(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {

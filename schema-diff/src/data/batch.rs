@@ -290,7 +290,10 @@ impl Backfill {
             already_done: false,
         };
         loop {
-            let txn = db.begin().await?;
+            // On SQLite `BEGIN IMMEDIATE`: the batch reads before it writes,
+            // and a read transaction cannot always become a write one while
+            // another connection writes.
+            let txn = crate::runner::begin_write(db).await?;
             let step = self.one_batch(&txn, &table, &key, &state, &mut set).await;
             let next = match step {
                 Ok(Some(next)) => next,

@@ -11,7 +11,8 @@
 //!
 //! Inside a migration, run it on the manager's connection, in a migration
 //! whose `use_transaction()` is `Some(false)` so that each batch commits on
-//! its own (see `docs/data-migrations.md`):
+//! its own, on every backend (on SQLite the runner then runs the migration
+//! outside its write transaction; see `docs/data-migrations.md`):
 //!
 //! ```no_run
 //! use schema_diff::data::Backfill;

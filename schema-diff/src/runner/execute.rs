@@ -4,8 +4,8 @@
 use std::time::Instant;
 
 use sea_orm::{
-    ConnectionTrait, DatabaseExecutor, DatabaseTransaction, DbBackend, DbErr, Statement,
-    TransactionTrait,
+    ConnectionTrait, DatabaseExecutor, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::{MigrationTrait, SchemaManager};
 
@@ -56,7 +56,8 @@ impl Record<'_> {
 }
 
 /// Runs `migration` in `direction` on `exec` (the pool, or on SQLite the run's
-/// write transaction, in which each migration gets a savepoint).
+/// write transaction, in which each migration gets a savepoint; the pool for a
+/// migration the run stepped out of it for, see [`Lock::step_out`]).
 ///
 /// - In a transaction (PostgreSQL and SQLite by default): the migration and its
 ///   history rows commit together, or nothing happens.
@@ -92,8 +93,10 @@ pub(super) async fn run_one(
         started: Instant::now(),
     };
     let transactional = match backend {
-        // Always: the run's own transaction is open, each migration is a savepoint.
-        DbBackend::Sqlite => true,
+        // The run's own transaction is open, each migration is a savepoint;
+        // except a migration that the run stepped out of it for
+        // (`use_transaction()` is `Some(false)`, see `Lock::step_out`).
+        DbBackend::Sqlite => !lock.is_outside(),
         DbBackend::Postgres => migration.use_transaction().unwrap_or(true),
         _ => migration.use_transaction().unwrap_or(false),
     };
@@ -161,8 +164,9 @@ pub(super) async fn run_one(
             Ok(()) => match lock.verify().await {
                 Err(cause) => Err(lost(cause)),
                 Ok(()) => {
-                    // Both history rows, or neither.
-                    let txn = exec.begin().await?;
+                    // Both history rows, or neither (on SQLite a write
+                    // transaction from the start: no read-to-write upgrade).
+                    let txn = begin_write(exec).await?;
                     match write_record(&txn, direction, &record).await {
                         Ok(()) => txn.commit().await.map_err(Stop::Db),
                         Err(e) => {
@@ -209,6 +213,24 @@ pub(super) async fn run_one(
             })
         }
         Err(Stop::Db(source)) => Err(failed_in_transaction(version, source)),
+    }
+}
+
+/// A transaction that writes: on SQLite `BEGIN IMMEDIATE`, which waits for
+/// other writers (`busy_timeout`) instead of failing when a read in it would
+/// have to become a write.
+pub(crate) async fn begin_write<C>(db: &C) -> Result<DatabaseTransaction, DbErr>
+where
+    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
+{
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+    } else {
+        db.begin().await
     }
 }
 

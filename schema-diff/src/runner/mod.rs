@@ -13,7 +13,12 @@
 //! - where it is not (MySQL/MariaDB, or a migration whose `use_transaction()` is
 //!   false), the companion table records it as `started` before it runs and
 //!   `failed` when it fails, and later runs refuse until someone repairs it
-//!   ([`Runner::resolve`], [`Runner::stamp`]).
+//!   ([`Runner::resolve`], [`Runner::stamp`]), unless it is a data migration
+//!   stopped at a checkpoint, which the next upgrade resumes;
+//! - on SQLite the whole run is one write transaction (the lock); a migration
+//!   whose `use_transaction()` is `Some(false)` (a data migration) runs outside
+//!   it, the lock held across by an owner row ([`lock::owner`]), so that its
+//!   batches commit one by one as on the other backends.
 
 mod app;
 pub mod companion;
@@ -27,7 +32,7 @@ mod target;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseExecutor, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use sea_orm_migration::MigrationTrait;
 
 use companion::CompanionRow;
@@ -35,6 +40,7 @@ use execute::Direction;
 use lock::Lock;
 
 pub use app::upgrade_app;
+pub(crate) use execute::begin_write;
 pub use execute::migration_checksum;
 pub use history::{AppliedMigration, HISTORY_TABLE, table_exists};
 pub use lock::{DEFAULT_LOCK_TIMEOUT, LockGuard, hold_lock};
@@ -238,6 +244,8 @@ enum Job<'t> {
 /// What a locked run did, and the error that stopped it.
 struct Outcome {
     reports: Vec<RunReport>,
+    /// How many of `reports` were already reported to `on_done` (durable).
+    reported: usize,
     error: Option<RunError>,
 }
 
@@ -245,6 +253,7 @@ impl From<RunError> for Outcome {
     fn from(error: RunError) -> Self {
         Outcome {
             reports: Vec::new(),
+            reported: 0,
             error: Some(error),
         }
     }
@@ -399,135 +408,150 @@ impl Runner {
     }
 
     /// Takes the lock, runs `job` under it, and releases it: `on_done` hears of
-    /// each migration as soon as it is durable (on SQLite, after the commit).
+    /// each migration as soon as it is durable (on SQLite, after the commit of
+    /// the run's transaction, at the end or before a data migration).
     async fn locked_run(
         &self,
         db: &DatabaseConnection,
         job: Job<'_>,
         mut on_done: impl FnMut(&RunReport),
     ) -> Result<Vec<RunReport>, RunError> {
-        let lock = Lock::acquire(db, self.lock_timeout).await?;
-        let deferred = lock.defers_commit();
-        let outcome = {
-            let exec = lock.executor(db);
-            let mut notify = |r: &RunReport| {
-                if !deferred {
-                    on_done(r)
-                }
-            };
-            match job {
-                Job::Up(target) => self.upgrade_locked(&lock, &exec, target, &mut notify).await,
-                Job::Down(target) => {
-                    self.downgrade_locked(&lock, &exec, target, &mut notify)
-                        .await
-                }
+        let mut lock = Lock::acquire(db, self.lock_timeout).await?;
+        let outcome = match job {
+            Job::Up(target) => {
+                self.upgrade_locked(&mut lock, db, target, &mut on_done)
+                    .await
+            }
+            Job::Down(target) => {
+                self.downgrade_locked(&mut lock, db, target, &mut on_done)
+                    .await
             }
         };
-        finish(db, lock, outcome, deferred, on_done).await
+        finish(db, lock, outcome, on_done).await
     }
 
     async fn upgrade_locked(
         &self,
-        lock: &Lock,
-        exec: &DatabaseExecutor<'_>,
+        lock: &mut Lock,
+        db: &DatabaseConnection,
         target: &UpgradeTarget,
-        notify: &mut impl FnMut(&RunReport),
+        on_done: &mut impl FnMut(&RunReport),
     ) -> Outcome {
-        // Decided under the lock: another process may have applied some meanwhile.
-        let plan = match self.checked_status(exec).await {
-            Ok(status) => target.plan(&self.versions(), &status.pending),
-            Err(e) => Err(e),
-        };
         let prepared = async {
-            let plan = plan?;
-            history::install(exec).await?;
-            companion::install(exec).await?;
+            let exec = lock.executor(db);
+            // Decided under the lock: another process may have applied some meanwhile.
+            let status = self.checked_status(&exec).await?;
+            let plan = target.plan(&self.versions(), &status.pending)?;
+            history::install(&exec).await?;
+            companion::install(&exec).await?;
             Ok::<_, RunError>(plan)
         };
         match prepared.await {
-            Ok(plan) => self.run_plan(lock, exec, plan, Direction::Up, notify).await,
+            Ok(plan) => self.run_plan(lock, db, plan, Direction::Up, on_done).await,
             Err(e) => e.into(),
         }
     }
 
     async fn downgrade_locked(
         &self,
-        lock: &Lock,
-        exec: &DatabaseExecutor<'_>,
+        lock: &mut Lock,
+        db: &DatabaseConnection,
         target: &DowngradeTarget,
-        notify: &mut impl FnMut(&RunReport),
+        on_done: &mut impl FnMut(&RunReport),
     ) -> Outcome {
         let prepared = async {
-            let status = self.checked_status(exec).await?;
+            let exec = lock.executor(db);
+            let status = self.checked_status(&exec).await?;
             let applied: Vec<String> = status.applied.iter().map(|a| a.version.clone()).collect();
             let plan = target.plan(&self.versions(), &applied)?;
             if !plan.is_empty() {
-                companion::install(exec).await?;
+                companion::install(&exec).await?;
             }
             Ok::<_, RunError>(plan)
         };
         match prepared.await {
             Ok(plan) => {
-                self.run_plan(lock, exec, plan, Direction::Down, notify)
+                self.run_plan(lock, db, plan, Direction::Down, on_done)
                     .await
             }
             Err(e) => e.into(),
         }
     }
 
+    /// Runs `plan` under `lock`. On SQLite a migration whose `use_transaction()`
+    /// is `Some(false)` runs outside the run's transaction, tracked as on
+    /// MySQL/MariaDB: the lock commits the migrations before it (reported
+    /// then) and holds on with its owner row ([`Lock::step_out`]), and takes
+    /// the transaction again after it ([`Lock::step_in`]).
     async fn run_plan(
         &self,
-        lock: &Lock,
-        exec: &DatabaseExecutor<'_>,
+        lock: &mut Lock,
+        db: &DatabaseConnection,
         plan: Vec<String>,
         direction: Direction,
-        notify: &mut impl FnMut(&RunReport),
+        on_done: &mut impl FnMut(&RunReport),
     ) -> Outcome {
-        let mut reports = Vec::new();
+        let deferred = lock.defers_commit();
+        let mut out = Outcome {
+            reports: Vec::new(),
+            reported: 0,
+            error: None,
+        };
         for version in plan {
             let Some(migration) = self.migration(&version) else {
-                let error = RunError::UnknownTarget {
+                out.error = Some(RunError::UnknownTarget {
                     given: version,
                     hint: "not in the code".into(),
-                };
-                return Outcome {
-                    reports,
-                    error: Some(error),
-                };
+                });
+                return out;
             };
             if let Err(cause) = lock.verify().await {
-                return Outcome {
-                    reports,
-                    error: Some(RunError::lock_lost(LostAt::Before(&version), cause)),
-                };
+                out.error = Some(RunError::lock_lost(LostAt::Before(&version), cause));
+                return out;
             }
-            match execute::run_one(lock, exec, migration, direction).await {
+            let outside = lock.steps_out() && migration.use_transaction() == Some(false);
+            if outside {
+                if let Err(e) = lock.step_out(&version).await {
+                    out.error = Some(e);
+                    return out;
+                }
+                // Committed: the migrations before this one are durable.
+                out.reports[out.reported..].iter().for_each(&mut *on_done);
+                out.reported = out.reports.len();
+            }
+            let ran = {
+                let exec = lock.executor(db);
+                execute::run_one(lock, &exec, migration, direction).await
+            };
+            match ran {
                 Ok(report) => {
-                    notify(&report);
-                    reports.push(report);
+                    if !deferred || outside {
+                        on_done(&report);
+                        out.reported += 1;
+                    }
+                    out.reports.push(report);
                 }
                 Err(error) => {
-                    return Outcome {
-                        reports,
-                        error: Some(error),
-                    };
+                    out.error = Some(error);
+                    return out;
                 }
             }
+            if outside && let Err(e) = lock.step_in().await {
+                out.error = Some(e);
+                return out;
+            }
         }
-        Outcome {
-            reports,
-            error: None,
-        }
+        out
     }
 }
 
 /// Releases the lock, keeping the work of the migrations that succeeded (on
-/// SQLite: committing them, then reporting them), and returns the run's result.
+/// SQLite: committing them, then reporting those not reported yet), and
+/// returns the run's result.
 async fn finish(
     db: &DatabaseConnection,
     lock: Lock,
     outcome: Outcome,
-    deferred: bool,
     mut on_done: impl FnMut(&RunReport),
 ) -> Result<Vec<RunReport>, RunError> {
     // A failed migration was rolled back on its own; those before it stay. Any
@@ -537,8 +561,10 @@ async fn finish(
         Some(e) => matches!(e, RunError::Migration { .. }),
     };
     let released = lock.release(db, commit).await;
-    if deferred && commit && released.is_ok() {
-        outcome.reports.iter().for_each(&mut on_done);
+    if commit && released.is_ok() {
+        outcome.reports[outcome.reported..]
+            .iter()
+            .for_each(&mut on_done);
     }
     match (outcome.error, released) {
         (Some(error), released) => {

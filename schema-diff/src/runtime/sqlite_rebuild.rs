@@ -88,7 +88,9 @@ async fn rebuild_in(
             "cannot rebuild SQLite table `{name}` while foreign keys are on: it is referenced by \
              {}, and dropping the old table would run their ON DELETE actions. Run the migration \
              through `db-migrate upgrade`, which turns foreign keys off around it (or run \
-             `PRAGMA foreign_keys = OFF` on the connection before the migration's transaction).",
+             `PRAGMA foreign_keys = OFF` on the connection before the migration's transaction); \
+             a migration whose use_transaction() is Some(false) (a data migration) runs with \
+             foreign keys on, so move the rebuild to a migration of its own.",
             quoted_list(&referencing)
         )));
     }

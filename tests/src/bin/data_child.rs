@@ -2,9 +2,10 @@
 //! `items` (made by [`tests::data::create_items`]) so that the test can kill it
 //! in the middle and run it again.
 //!
-//! Usage: `data_child URL runner|direct slow|fast`. `runner` runs the backfill
-//! inside a migration (`use_transaction() == Some(false)`) through the runner;
-//! `direct` runs it on the connection. `slow` pauses 20 ms after each batch.
+//! Usage: `data_child URL runner|direct slow|fast|crawl`. `runner` runs the
+//! backfill inside a migration (`use_transaction() == Some(false)`) through the
+//! runner; `direct` runs it on the connection. `slow` pauses 20 ms after each
+//! batch, `crawl` 200 ms.
 //! Prints `START <rows done before>` when the step starts, `BATCH <n>` after
 //! each committed batch and `DONE <rows in this run>` at the end; on error
 //! prints `error: ...` on stderr and exits 1.
@@ -39,19 +40,14 @@ impl ProgressSink for Printer {
     fn finish(&self, _: &Progress) {}
 }
 
-fn backfill(slow: bool) -> Backfill {
-    let pause = if slow {
-        Duration::from_millis(20)
-    } else {
-        Duration::ZERO
-    };
+fn backfill(pause: Duration) -> Backfill {
     tests::data::items_backfill(VERSION, 50)
         .throttle(pause)
         .progress(Arc::new(Printer))
 }
 
 struct DataMigration {
-    slow: bool,
+    pause: Duration,
 }
 
 impl MigrationName for DataMigration {
@@ -67,7 +63,7 @@ impl MigrationTrait for DataMigration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let report = backfill(self.slow)
+        let report = backfill(self.pause)
             .run(manager.get_connection(), counting_update(None))
             .await?;
         if report.batches > 0 {
@@ -83,15 +79,22 @@ impl MigrationTrait for DataMigration {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (url, runner, slow) = match args.as_slice() {
-        [url, mode, speed]
-            if matches!(mode.as_str(), "runner" | "direct")
-                && matches!(speed.as_str(), "slow" | "fast") =>
-        {
-            (url.clone(), mode == "runner", speed == "slow")
-        }
+    let pause = |speed: &str| match speed {
+        "fast" => Some(Duration::ZERO),
+        "slow" => Some(Duration::from_millis(20)),
+        "crawl" => Some(Duration::from_millis(200)),
+        _ => None,
+    };
+    let (url, runner, pause) = match args.as_slice() {
+        [url, mode, speed] if matches!(mode.as_str(), "runner" | "direct") => match pause(speed) {
+            Some(pause) => (url.clone(), mode == "runner", pause),
+            None => {
+                eprintln!("usage: data_child URL runner|direct slow|fast|crawl");
+                return ExitCode::from(2);
+            }
+        },
         _ => {
-            eprintln!("usage: data_child URL runner|direct slow|fast");
+            eprintln!("usage: data_child URL runner|direct slow|fast|crawl");
             return ExitCode::from(2);
         }
     };
@@ -109,11 +112,11 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         let db = tests::backend::connect(&url).await?;
         if runner {
-            Runner::new(vec![Box::new(DataMigration { slow })])
+            Runner::new(vec![Box::new(DataMigration { pause })])
                 .upgrade(&db, &UpgradeTarget::Head, |_| {})
                 .await?;
         } else {
-            let report = backfill(slow).run(&db, counting_update(None)).await?;
+            let report = backfill(pause).run(&db, counting_update(None)).await?;
             say(format!("DONE {}", report.rows));
         }
         Ok::<_, anyhow::Error>(())

@@ -14,8 +14,10 @@ use super::Lock;
 /// On PostgreSQL and MySQL/MariaDB it holds a connection of `db`'s pool of its
 /// own (the pool needs at least 2 connections), and other work can go through
 /// `db`. On SQLite it is a `BEGIN IMMEDIATE` write transaction on `db`'s
-/// connection: with a one-connection pool, work under the lock must use another
-/// connection to the same file (readers are not blocked by the write lock).
+/// connection, granted only while no live run owns the lock across a data
+/// migration (its owner row, see [`super::owner`]): with a one-connection pool,
+/// work under the lock must use another connection to the same file (readers
+/// are not blocked by the write lock).
 ///
 /// Dropped without [`LockGuard::release`], the lock ends with its connection
 /// (PostgreSQL, MySQL) or its transaction (SQLite).

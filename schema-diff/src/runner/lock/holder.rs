@@ -48,7 +48,9 @@ pub(super) fn describe(holder: Result<Option<String>, DbErr>) -> String {
 }
 
 /// Who holds the migration lock right now, where the database can tell:
-/// PostgreSQL and MySQL/MariaDB name the session; SQLite cannot say without
+/// PostgreSQL and MySQL/MariaDB name the session; SQLite names the process of
+/// a live owner row ([`super::owner`]), which a run holds while a data
+/// migration runs outside its transaction, and otherwise cannot say without
 /// taking the lock, so it answers `None`.
 pub async fn holder(db: &DatabaseConnection) -> Result<Option<String>, RunError> {
     if db.is_mock_connection() {
@@ -69,6 +71,10 @@ pub async fn holder(db: &DatabaseConnection) -> Result<Option<String>, RunError>
             };
             mysql_holder(db, &mysql_lock_name(database.as_deref().unwrap_or(""))).await?
         }
+        DbBackend::Sqlite => super::owner::read(db)
+            .await?
+            .filter(|row| !row.is_gone())
+            .map(|row| row.describe()),
         _ => None,
     })
 }

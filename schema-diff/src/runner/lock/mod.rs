@@ -9,11 +9,18 @@
 //!   the database because `GET_LOCK` names are server-wide: two databases on one
 //!   server must not wait for each other.
 //! - **SQLite**: `BEGIN IMMEDIATE` on the runner's own connection, with
-//!   `busy_timeout` bounding the wait. The whole run happens inside that write
-//!   transaction, each migration in a savepoint. A second connection cannot be
-//!   used, since a writer on it would block the migrations themselves; a lock row
-//!   would outlive a killed process. SQLite's write lock ends with the process,
-//!   and the database reads as before the run when it dies.
+//!   `busy_timeout` bounding the wait. The run happens inside that write
+//!   transaction, each migration in a savepoint; a killed run's transaction
+//!   ends with its process, and the database reads as before the run. A
+//!   second connection cannot be used, since a writer on it would block the
+//!   migrations themselves. A data migration (`use_transaction()` is
+//!   `Some(false)`) commits batch by batch, so the run commits its transaction
+//!   before it, runs it outside, and takes the transaction again after it;
+//!   across that gap the lock is the owner row of [`OWNER_TABLE`] (see
+//!   [`owner`]), written before the commit and removed when the run ends. A
+//!   taker of the lock waits while that row's process lives, and takes over
+//!   a row whose process is gone (the interrupted data migration then resumes
+//!   from its checkpoint).
 //!
 //! The PostgreSQL and MySQL lock connections are closed, not returned to the
 //! pool, when the lock is released, so a lock can never stay behind in a pool;
@@ -26,17 +33,21 @@ use sea_orm::sqlx::pool::PoolConnection;
 use sea_orm::sqlx::{self, MySql, Postgres};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseExecutor, DatabaseTransaction, DbBackend, DbErr,
-    RuntimeErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    RuntimeErr, Statement,
 };
 
 use super::RunError;
 
 mod guard;
 mod holder;
+pub mod owner;
+mod sqlite;
 
 pub use guard::{LockGuard, hold_lock};
 pub use holder::holder;
-use holder::{describe, mysql_holder, postgres_holder, sqlite_holder};
+use holder::{describe, mysql_holder, postgres_holder};
+pub use owner::{OWNER_TABLE, Owner};
+use sqlite::{restore_pragmas, sqlite};
 
 /// How long `upgrade`, `downgrade`, `resolve` and `stamp` wait for the lock by default.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
@@ -135,10 +146,16 @@ pub(super) enum Lock {
         conn: Slot<PoolConnection<MySql>>,
         name: String,
     },
-    /// The run's write transaction, and the `busy_timeout` to restore afterwards.
+    /// The run's write transaction (`None` while a data migration runs outside
+    /// it), the `busy_timeout` to restore afterwards and the one to wait with,
+    /// and the owner row once the run wrote one ([`owner`]).
     Sqlite {
-        txn: DatabaseTransaction,
+        txn: Option<DatabaseTransaction>,
+        db: DatabaseConnection,
         busy_timeout_ms: i64,
+        wait_ms: i64,
+        started_at: i64,
+        owner: Option<(Owner, owner::Held)>,
     },
     /// A mock connection: there is nothing to lock.
     Unlocked,
@@ -182,7 +199,7 @@ impl Lock {
     /// Where the run's statements go: the pool, or SQLite's write transaction.
     pub(super) fn executor<'a>(&'a self, db: &'a DatabaseConnection) -> DatabaseExecutor<'a> {
         match self {
-            Lock::Sqlite { txn, .. } => DatabaseExecutor::Transaction(txn),
+            Lock::Sqlite { txn: Some(txn), .. } => DatabaseExecutor::Transaction(txn),
             _ => DatabaseExecutor::Connection(db),
         }
     }
@@ -192,7 +209,8 @@ impl Lock {
     /// MySQL/MariaDB whether `IS_USED_LOCK` names this connection. A session
     /// that was terminated or timed out fails the query. `Err` is the cause,
     /// for [`RunError::LockLost`]. SQLite's lock is the run's own transaction,
-    /// which every statement of the run uses: nothing to check.
+    /// which every statement of the run uses, and once the run wrote an owner
+    /// row, that row, which must still name this run.
     pub(super) async fn verify(&self) -> Result<(), String> {
         let held = match self {
             Lock::Postgres(slot, key) => {
@@ -226,6 +244,30 @@ impl Lock {
                 .map(|held| held == Some(1));
                 slot.put(conn);
                 held
+            }
+            Lock::Sqlite {
+                txn,
+                db,
+                owner: Some((owner, _)),
+                ..
+            } => {
+                let read = match txn {
+                    Some(txn) => owner::read(txn).await,
+                    None => owner::read(db).await,
+                };
+                match read {
+                    Ok(Some(row)) if row.token == owner.token => Ok(true),
+                    Ok(Some(row)) => {
+                        return Err(format!(
+                            "its owner row in {OWNER_TABLE} now names {}",
+                            row.describe()
+                        ));
+                    }
+                    Ok(None) => {
+                        return Err(format!("its owner row in {OWNER_TABLE} is gone"));
+                    }
+                    Err(e) => return Err(format!("its owner row cannot be read: {e}")),
+                }
             }
             Lock::Sqlite { .. } | Lock::Unlocked => Ok(true),
         };
@@ -279,21 +321,47 @@ impl Lock {
             }
             Lock::Sqlite {
                 txn,
+                db: _,
                 busy_timeout_ms,
+                owner,
+                ..
             } => {
-                let ended = if commit {
-                    txn.commit().await
-                } else {
-                    txn.rollback().await
+                let in_txn = commit && txn.is_some();
+                let ended = match txn {
+                    Some(txn) => {
+                        let ended = async {
+                            if let (true, Some((owner, _))) = (commit, &owner) {
+                                owner::remove(&txn, &owner.token).await?;
+                            }
+                            if commit {
+                                txn.commit().await
+                            } else {
+                                txn.rollback().await
+                            }
+                        }
+                        .await;
+                        let restored = restore_pragmas(db, busy_timeout_ms).await;
+                        ended.and(restored)
+                    }
+                    // Outside the transaction the pragmas are the caller's already.
+                    None => Ok(()),
                 };
-                let restored = async {
-                    db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
-                    db.execute_unprepared(&format!("PRAGMA busy_timeout = {busy_timeout_ms}"))
-                        .await
+                if let Some((owner, held)) = owner {
+                    let removed = if in_txn && ended.is_ok() {
+                        Ok(())
+                    } else {
+                        owner::remove(db, &owner.token).await
+                    };
+                    drop(held);
+                    if let Err(e) = removed {
+                        tracing::warn!(
+                            error = %e,
+                            "cannot remove the lock's owner row; the next run takes it over \
+                             once this process has ended"
+                        );
+                    }
                 }
-                .await;
                 ended?;
-                restored?;
             }
             Lock::Unlocked => {}
         }
@@ -423,50 +491,6 @@ async fn mysql(db: &DatabaseConnection, timeout: Duration) -> Result<Lock, RunEr
             })
         }
         None => Err(DbErr::Custom(format!("GET_LOCK('{name}') failed")).into()),
-    }
-}
-
-async fn sqlite(db: &DatabaseConnection, timeout: Duration) -> Result<Lock, RunError> {
-    let busy_timeout_ms: i64 = match db
-        .query_one_raw(Statement::from_string(
-            DbBackend::Sqlite,
-            "PRAGMA busy_timeout",
-        ))
-        .await?
-    {
-        Some(row) => row.try_get_by_index(0)?,
-        None => 5000,
-    };
-    // Must precede BEGIN: the pragma is a no-op inside a transaction. Off so that
-    // table rebuilds keep child rows; each migration checks the keys before it ends.
-    db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
-    let wait_ms = timeout.as_millis().min(i32::MAX as u128);
-    db.execute_unprepared(&format!("PRAGMA busy_timeout = {wait_ms}"))
-        .await?;
-    let begun = db
-        .begin_with_options(TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        })
-        .await;
-    match begun {
-        Ok(txn) => Ok(Lock::Sqlite {
-            txn,
-            busy_timeout_ms,
-        }),
-        Err(e) => {
-            let restore = format!("PRAGMA busy_timeout = {busy_timeout_ms}");
-            let _ = db.execute_unprepared(&restore).await;
-            let _ = db.execute_unprepared("PRAGMA foreign_keys = ON").await;
-            if e.to_string().contains("database is locked") {
-                Err(RunError::LockTimeout {
-                    waited: timeout,
-                    holder: sqlite_holder(db).await,
-                })
-            } else {
-                Err(e.into())
-            }
-        }
     }
 }
 
