@@ -6,6 +6,7 @@ pub mod backend;
 pub mod browser;
 pub mod build;
 pub mod cases;
+pub mod child;
 pub mod converge;
 pub mod data;
 pub mod every_change;

@@ -10,7 +10,6 @@
 //! each committed batch and `DONE <rows in this run>` at the end; on error
 //! prints `error: ...` on stderr and exits 1.
 
-use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,23 +18,18 @@ use schema_diff::data::{Backfill, Progress, ProgressSink};
 use schema_diff::runner::{Runner, UpgradeTarget};
 use sea_orm::DbErr;
 use sea_orm_migration::{MigrationName, MigrationTrait, SchemaManager};
+use tests::child::{self, say};
 use tests::data::{VERSION, counting_update};
 
 /// Prints each event on stdout, flushed at once.
 struct Printer;
 
-fn say(line: String) {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{line}").ok();
-    out.flush().ok();
-}
-
 impl ProgressSink for Printer {
     fn start(&self, p: &Progress) {
-        say(format!("START {}", p.rows_done));
+        say(&format!("START {}", p.rows_done));
     }
     fn batch(&self, p: &Progress) {
-        say(format!("BATCH {}", p.batches));
+        say(&format!("BATCH {}", p.batches));
     }
     fn finish(&self, _: &Progress) {}
 }
@@ -67,7 +61,7 @@ impl MigrationTrait for DataMigration {
             .run(manager.get_connection(), counting_update(None))
             .await?;
         if report.batches > 0 {
-            say(format!("DONE {}", report.rows));
+            say(&format!("DONE {}", report.rows));
         }
         Ok(())
     }
@@ -77,39 +71,24 @@ impl MigrationTrait for DataMigration {
     }
 }
 
+/// How to call this binary.
+const USAGE: &str = "data_child URL runner|direct slow|fast|crawl";
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
     let pause = |speed: &str| match speed {
         "fast" => Some(Duration::ZERO),
         "slow" => Some(Duration::from_millis(20)),
         "crawl" => Some(Duration::from_millis(200)),
         _ => None,
     };
-    let (url, runner, pause) = match args.as_slice() {
+    let (url, runner, pause) = match child::args().as_slice() {
         [url, mode, speed] if matches!(mode.as_str(), "runner" | "direct") => match pause(speed) {
             Some(pause) => (url.clone(), mode == "runner", pause),
-            None => {
-                eprintln!("usage: data_child URL runner|direct slow|fast|crawl");
-                return ExitCode::from(2);
-            }
+            None => return child::usage(USAGE),
         },
-        _ => {
-            eprintln!("usage: data_child URL runner|direct slow|fast|crawl");
-            return ExitCode::from(2);
-        }
+        _ => return child::usage(USAGE),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    let result = runtime.block_on(async {
+    child::run(async {
         let db = tests::backend::connect(&url).await?;
         if runner {
             Runner::new(vec![Box::new(DataMigration { pause })])
@@ -117,15 +96,8 @@ fn main() -> ExitCode {
                 .await?;
         } else {
             let report = backfill(pause).run(&db, counting_update(None)).await?;
-            say(format!("DONE {}", report.rows));
+            say(&format!("DONE {}", report.rows));
         }
-        Ok::<_, anyhow::Error>(())
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
-    }
+        Ok(())
+    })
 }

@@ -12,13 +12,13 @@
 //! Prints `applied VERSION` per migration; on error prints `error: ...` on
 //! stderr and exits 1.
 
-use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use schema_diff::runner::{Runner, UpgradeTarget};
-use sea_orm::{ConnectionTrait, DatabaseExecutor, DbBackend, DbErr};
+use schema_diff::runner::Runner;
+use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use sea_orm_migration::{MigrationName, MigrationTrait, SchemaManager};
+use tests::child;
 
 /// The migration's version.
 const VERSION: &str = "m20990101_000000_lost";
@@ -47,25 +47,17 @@ impl MigrationTrait for Waiting {
         let db = manager.get_connection();
         db.execute_unprepared("CREATE TABLE lost_a (id INTEGER PRIMARY KEY)")
             .await?;
-        // Not while the runner captures the SQL for its checksum (a mock connection).
-        let captured = matches!(db, DatabaseExecutor::Connection(c) if c.is_mock_connection());
         let backend = db.get_database_backend();
         let wait = match (self.mode, backend) {
-            _ if captured => None,
-            (Mode::Block, DbBackend::Postgres) => {
-                Some(("BLOCKING", "SELECT pg_advisory_lock(424242)"))
-            }
-            (Mode::Block, _) => Some((
-                "BLOCKING",
-                "SELECT GET_LOCK(CONCAT('dbm_block:', DATABASE()), 600)",
-            )),
+            // Not while the runner captures the SQL for its checksum.
+            _ if child::capturing(db) => None,
+            (Mode::Block, _) => Some(("BLOCKING", child::block_sql(backend))),
             (Mode::Sleep, DbBackend::Postgres) => Some(("SLEEPING", "SELECT pg_sleep(3)")),
             (Mode::Sleep, _) => Some(("SLEEPING", "SELECT SLEEP(3)")),
             _ => None,
         };
         if let Some((line, sql)) = wait {
-            println!("{line}");
-            std::io::stdout().flush().ok();
+            child::say(line);
             db.execute_unprepared(sql).await?;
         }
         db.execute_unprepared("CREATE TABLE lost_b (id INTEGER PRIMARY KEY)")
@@ -81,56 +73,29 @@ impl MigrationTrait for Waiting {
     }
 }
 
+/// How to call this binary.
+const USAGE: &str = "faults_child URL block|sleep|run|try";
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (url, mode) = match args.as_slice() {
+    let (url, mode) = match child::args().as_slice() {
         [url, mode] => {
             let mode = match mode.as_str() {
                 "block" => Mode::Block,
                 "sleep" => Mode::Sleep,
                 "run" => Mode::Run,
                 "try" => Mode::Try,
-                _ => {
-                    eprintln!("usage: faults_child URL block|sleep|run|try");
-                    return ExitCode::from(2);
-                }
+                _ => return child::usage(USAGE),
             };
             (url.clone(), mode)
         }
-        _ => {
-            eprintln!("usage: faults_child URL block|sleep|run|try");
-            return ExitCode::from(2);
-        }
+        _ => return child::usage(USAGE),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    let result = runtime.block_on(async {
+    child::run(async {
         let db = tests::backend::connect(&url).await?;
         let mut runner = Runner::new(vec![Box::new(Waiting { mode })]);
         if mode == Mode::Try {
             runner = runner.with_lock_timeout(Duration::ZERO);
         }
-        runner
-            .upgrade(&db, &UpgradeTarget::Head, |r| {
-                println!("applied {}", r.version);
-            })
-            .await?;
-        Ok::<_, anyhow::Error>(())
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
-    }
+        child::upgrade_printing(&runner, &db).await
+    })
 }

@@ -6,12 +6,12 @@
 //! Usage: `runner_child URL block|run`. Prints `applied VERSION` per migration;
 //! on error prints `error: ...` on stderr and exits 1.
 
-use std::io::Write;
 use std::process::ExitCode;
 
-use schema_diff::runner::{Runner, UpgradeTarget};
-use sea_orm::{ConnectionTrait, DatabaseExecutor, DbBackend, DbErr};
+use schema_diff::runner::Runner;
+use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use sea_orm_migration::{MigrationName, MigrationTrait, SchemaManager};
+use tests::child;
 
 /// The migration's version.
 const VERSION: &str = "m20990101_000000_blocking";
@@ -32,18 +32,15 @@ impl MigrationTrait for Blocking {
         let db = manager.get_connection();
         db.execute_unprepared("CREATE TABLE kill_a (id INTEGER PRIMARY KEY)")
             .await?;
-        // Not while the runner captures the SQL for its checksum (a mock connection).
-        let captured = matches!(db, DatabaseExecutor::Connection(c) if c.is_mock_connection());
-        if self.block && !captured {
-            println!("BLOCKING");
-            std::io::stdout().flush().ok();
+        // Not while the runner captures the SQL for its checksum.
+        if self.block && !child::capturing(db) {
+            child::say("BLOCKING");
             let sql = match db.get_database_backend() {
-                DbBackend::Postgres => "SELECT pg_advisory_lock(424242)",
-                DbBackend::MySql => "SELECT GET_LOCK(CONCAT('dbm_block:', DATABASE()), 600)",
-                _ => {
+                DbBackend::Sqlite => {
                     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) \
                      SELECT max(x) FROM c"
                 }
+                backend => child::block_sql(backend),
             };
             db.execute_unprepared(sql).await?;
         }
@@ -61,40 +58,13 @@ impl MigrationTrait for Blocking {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (url, block) = match args.as_slice() {
+    let (url, block) = match child::args().as_slice() {
         [url, mode] if mode == "block" || mode == "run" => (url.clone(), mode == "block"),
-        _ => {
-            eprintln!("usage: runner_child URL block|run");
-            return ExitCode::from(2);
-        }
+        _ => return child::usage("runner_child URL block|run"),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    let result = runtime.block_on(async {
+    child::run(async {
         let db = tests::backend::connect(&url).await?;
         let runner = Runner::new(vec![Box::new(Blocking { block })]);
-        runner
-            .upgrade(&db, &UpgradeTarget::Head, |r| {
-                println!("applied {}", r.version);
-            })
-            .await?;
-        Ok::<_, anyhow::Error>(())
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
-    }
+        child::upgrade_printing(&runner, &db).await
+    })
 }
