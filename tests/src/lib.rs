@@ -14,5 +14,6 @@ pub mod hostile;
 pub mod interpreted;
 pub mod kitchen;
 pub mod sample_ddl;
+pub mod spawned;
 
 pub use backend::{Backend, Scratch};

@@ -4,27 +4,16 @@
 //! mid-way (a child process, `src/bin/data_child.rs`) resumed from its
 //! checkpoint without applying any batch twice.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use schema_diff::data::{BatchKey, Progress, ProgressSink, StepState, checkpoint};
 use schema_diff::runner::{Runner, lock};
 use tests::data::{STEP, Tally, VERSION, counting_update, create_items, items_backfill, tally};
+use tests::spawned::{Running, runtime};
 use tests::{Backend, Scratch};
 
 const CHILD: &str = env!("CARGO_BIN_EXE_data_child");
 const ROWS: i64 = 2_345;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
 
 /// Every event, as `start`/`batch`/`finish` with its progress.
 #[derive(Default)]
@@ -277,54 +266,14 @@ fn failure_under_the_runner_mysql() {
 
 /// Starts the child, waits for its tenth batch, and kills it; returns its pid.
 fn kill_after_ten_batches(url: &str, mode: &str) -> u32 {
-    let mut child = Command::new(CHILD)
-        .args([url, mode, "slow"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the child");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    loop {
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(line) if line == "BATCH 10" => break,
-            Ok(_) => {}
-            Err(e) => {
-                child.kill().ok();
-                let out = child.wait_with_output().expect("output");
-                panic!(
-                    "the child did not reach batch 10: {e}, stderr: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            }
-        }
-    }
-    let pid = child.id();
-    child.kill().expect("SIGKILL");
-    let status = child.wait().expect("wait");
-    assert_eq!(status.code(), None, "killed by a signal");
-    pid
+    let mut child = Running::start(CHILD, &[url, mode, "slow"]);
+    child.wait_for_line("BATCH 10");
+    child.kill()
 }
 
 fn run_child(url: &str, mode: &str) -> String {
-    let out = Command::new(CHILD)
-        .args([url, mode, "fast"])
-        .output()
-        .expect("run the child");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, stdout, stderr) = tests::spawned::run(CHILD, &[url, mode, "fast"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
     stdout
 }
 

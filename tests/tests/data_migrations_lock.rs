@@ -8,27 +8,18 @@
 //! row is updated twice). An owner row whose process is gone is taken over;
 //! one of a live process, or of another host, is not.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use schema_diff::runner::{RunError, Runner, UpgradeTarget, hold_lock, lock};
 use sea_orm::{ConnectionTrait, DbErr};
 use sea_orm_migration::{MigrationName, MigrationTrait, SchemaManager};
 use tests::data::{VERSION, counting_update, create_items, items_backfill, tally};
+use tests::spawned::{Running, runtime};
 use tests::{Backend, Scratch};
 
 const CHILD: &str = env!("CARGO_BIN_EXE_data_child");
 const ROWS: i64 = 2_000;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
 
 /// The child's data migration again, in this process: it would update every
 /// row a second time if the runner let it run twice.
@@ -74,38 +65,9 @@ fn upgrades_and_backups_wait_for_a_data_migration_between_batches() {
         .expect("SQLite");
     rt.block_on(create_items(&scratch.db, ROWS, 500))
         .expect("items");
-    let mut child = Command::new(CHILD)
-        .args([scratch.url.as_str(), "runner", "crawl"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the child");
+    let mut child = Running::start(CHILD, &[scratch.url.as_str(), "runner", "crawl"]);
     let pid = child.id();
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(line) if line == "BATCH 3" => break,
-            Ok(_) => {}
-            Err(e) => {
-                child.kill().ok();
-                let out = child.wait_with_output().expect("output");
-                panic!(
-                    "the child did not reach batch 3: {e}, stderr: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            }
-        }
-    }
+    child.wait_for_line("BATCH 3");
     let named = format!("db-migrate process {pid} on host");
     rt.block_on(async {
         let db = &scratch.db;
@@ -146,13 +108,8 @@ fn upgrades_and_backups_wait_for_a_data_migration_between_batches() {
             .expect("waited");
         assert_eq!(reports, Vec::new());
     });
-    let out = child.wait_with_output().expect("output");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, stdout, stderr) = child.finish();
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
     rt.block_on(async {
         let db = &scratch.db;
         let t = tally(db).await.expect("tally");

@@ -13,18 +13,11 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use tests::data::{STEP, VERSION, create_items, tally};
+use tests::spawned::runtime;
 use tests::{Backend, Scratch};
 
 const CLI: &str = env!("CARGO_BIN_EXE_data_cli");
 const ROWS: i64 = 1_000;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
 
 fn command(dir: &Path, url: &str, args: &[&str]) -> Command {
     let mut command = Command::new(CLI);

@@ -6,121 +6,21 @@
 //! migration waits on a lock this test holds, or sleeps, while the test
 //! interferes. Only connections of the test's own scratch database are touched.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use schema_diff::runner::companion::{self, MigrationState};
 use schema_diff::runner::lock::{POSTGRES_LOCK_KEY, POSTGRES_RUN_KEY, mysql_lock_name};
 use sea_orm::sqlx;
 use sea_orm::{ConnectionTrait, Statement};
-use sea_orm_migration::SchemaManager;
+use tests::spawned::{Blocker, Running, history, runtime};
 use tests::{Backend, Scratch};
 
 const VERSION: &str = "m20990101_000000_lost";
 const CHILD: &str = env!("CARGO_BIN_EXE_faults_child");
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-/// A child started in `mode`, with its stdout lines on a channel.
-struct Running {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
-
+/// Starts the child on `url` in `mode`.
 fn start(url: &str, mode: &str) -> Running {
-    let mut child = Command::new(CHILD)
-        .args([url, mode])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the child");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    Running { child, lines }
-}
-
-impl Running {
-    /// Waits for the child to print `expected`.
-    fn expect_line(&mut self, expected: &str) {
-        let line = self.lines.recv_timeout(Duration::from_secs(60));
-        if line.as_deref() != Ok(expected) {
-            self.child.kill().ok();
-            let out = self.child.wait_with_output_ref();
-            panic!("expected `{expected}`, got {line:?}; stderr: {out}");
-        }
-    }
-
-    /// Exit code, the rest of stdout, and stderr.
-    fn finish(mut self) -> (Option<i32>, String, String) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                break status;
-            }
-            if Instant::now() > deadline {
-                self.child.kill().ok();
-                panic!(
-                    "the child did not finish: {}",
-                    self.child.wait_with_output_ref()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        let stdout: String = self.lines.try_iter().map(|l| l + "\n").collect();
-        (status.code(), stdout, self.child.wait_with_output_ref())
-    }
-}
-
-trait StderrOf {
-    fn wait_with_output_ref(&mut self) -> String;
-}
-
-impl StderrOf for Child {
-    fn wait_with_output_ref(&mut self) -> String {
-        use std::io::Read;
-        self.wait().ok();
-        let mut text = String::new();
-        if let Some(mut err) = self.stderr.take() {
-            err.read_to_string(&mut text).ok();
-        }
-        text
-    }
-}
-
-async fn history(scratch: &Scratch) -> Vec<String> {
-    let db = &scratch.db;
-    if !SchemaManager::new(db)
-        .has_table("seaql_migrations")
-        .await
-        .expect("has_table")
-    {
-        return Vec::new();
-    }
-    let rows = db
-        .query_all_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT version FROM seaql_migrations ORDER BY version",
-        ))
-        .await
-        .expect("seaql_migrations");
-    rows.iter()
-        .map(|r| r.try_get_by_index::<String>(0).expect("version"))
-        .collect()
+    Running::start(CHILD, &[url, mode])
 }
 
 /// The advisory locks on `key` in this scratch database: (pid, granted).
@@ -165,15 +65,7 @@ fn a_terminated_lock_session_stops_the_run_postgres() {
     let Some(scratch) = rt.block_on(Scratch::new(Backend::Postgres, "faults_pg_term")) else {
         return;
     };
-    let blocker = rt.block_on(async {
-        let pool = scratch.db.get_postgres_connection_pool();
-        let mut conn = pool.acquire().await.expect("connection");
-        sqlx::query("SELECT pg_advisory_lock(424242)")
-            .execute(&mut *conn)
-            .await
-            .expect("lock");
-        conn
-    });
+    let blocker = rt.block_on(Blocker::hold(&scratch));
     let mut first = start(&scratch.url, "block");
     first.expect_line("BLOCKING");
     rt.block_on(async {
@@ -203,7 +95,7 @@ fn a_terminated_lock_session_stops_the_run_postgres() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    rt.block_on(blocker.close()).expect("release the blocker");
+    rt.block_on(blocker.release());
 
     let (code, stdout, stderr) = first.finish();
     assert_eq!(code, Some(1), "{stdout}{stderr}");
@@ -220,7 +112,7 @@ fn a_terminated_lock_session_stops_the_run_postgres() {
     assert_eq!(code, Some(0), "{stdout}{stderr}");
     assert_eq!(stdout, format!("applied {VERSION}\n"));
     rt.block_on(async {
-        assert_eq!(history(&scratch).await, vec![VERSION.to_owned()]);
+        assert_eq!(history(&scratch.db).await, vec![VERSION.to_owned()]);
         let rows = companion::read(&scratch.db).await.expect("companion");
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].state, MigrationState::Applied);
@@ -249,7 +141,7 @@ fn an_idle_timeout_does_not_end_the_lock_postgres() {
     assert_eq!(code, Some(0), "{stdout}{stderr}");
     assert_eq!(stdout, format!("applied {VERSION}\n"));
     rt.block_on(async {
-        assert_eq!(history(&scratch).await, vec![VERSION.to_owned()]);
+        assert_eq!(history(&scratch.db).await, vec![VERSION.to_owned()]);
     });
     rt.block_on(scratch.cleanup());
 }
@@ -263,18 +155,7 @@ fn a_killed_lock_connection_stops_the_run_mysql() {
     let Some(scratch) = rt.block_on(Scratch::new(Backend::MySql, "faults_my_kill")) else {
         return;
     };
-    let blocker = rt.block_on(async {
-        let pool = scratch.db.get_mysql_connection_pool();
-        let mut conn = pool.acquire().await.expect("connection");
-        let got: i64 = sqlx::query_scalar(
-            "SELECT CAST(GET_LOCK(CONCAT('dbm_block:', DATABASE()), 0) AS SIGNED)",
-        )
-        .fetch_one(&mut *conn)
-        .await
-        .expect("lock");
-        assert_eq!(got, 1);
-        conn
-    });
+    let blocker = rt.block_on(Blocker::hold(&scratch));
     let mut first = start(&scratch.url, "block");
     first.expect_line("BLOCKING");
     rt.block_on(async {
@@ -301,7 +182,7 @@ fn a_killed_lock_connection_stops_the_run_mysql() {
         &stderr,
         &["refusing to run while a migration is in an unknown state"],
     );
-    rt.block_on(blocker.close()).expect("release the blocker");
+    rt.block_on(blocker.release());
 
     let (code, stdout, stderr) = first.finish();
     assert_eq!(code, Some(1), "{stdout}{stderr}");
@@ -315,7 +196,7 @@ fn a_killed_lock_connection_stops_the_run_mysql() {
         ],
     );
     rt.block_on(async {
-        assert_eq!(history(&scratch).await, Vec::<String>::new());
+        assert_eq!(history(&scratch.db).await, Vec::<String>::new());
         let rows = companion::read(&scratch.db).await.expect("companion");
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert_eq!(rows[0].state, MigrationState::Started);

@@ -3,11 +3,10 @@
 //! error that names the migration and says it was rolled back, not only the
 //! driver's "expected to read 5 bytes". Nothing of it is left.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, Statement};
+use tests::spawned::{Running, runtime};
 use tests::{Backend, Scratch};
 
 const VERSION: &str = "m20990101_000000_lost";
@@ -15,24 +14,12 @@ const CHILD: &str = env!("CARGO_BIN_EXE_faults_child");
 
 #[test]
 fn a_terminated_migration_connection_names_the_migration_postgres() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = runtime();
     let Some(scratch) = rt.block_on(Scratch::new(Backend::Postgres, "msg_term")) else {
         return;
     };
-    let mut child = Command::new(CHILD)
-        .args([scratch.url.as_str(), "sleep"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the child");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("read");
-    assert_eq!(line.trim(), "SLEEPING");
+    let mut child = Running::start(CHILD, &[scratch.url.as_str(), "sleep"]);
+    child.expect_line("SLEEPING");
     // The session running the migration's `pg_sleep`, in this scratch database only.
     let terminated = rt.block_on(async {
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -54,9 +41,8 @@ fn a_terminated_migration_connection_names_the_migration_postgres() {
         }
     });
     assert_eq!(terminated, 1, "the migration's session was not found");
-    let out = child.wait_with_output().expect("wait");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let (code, stdout, stderr) = child.finish();
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
     for needle in [
         format!("migration `{VERSION}` failed and was rolled back"),
         "nothing of it is applied or recorded".to_owned(),
