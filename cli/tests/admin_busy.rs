@@ -5,81 +5,15 @@
 //! for the same lock.
 
 mod admin_support;
-#[allow(dead_code)]
-#[path = "../../tests/src/backend.rs"]
-mod backend;
+// `admin_support` names the scratch database `crate::backend::Scratch`.
+use tests::backend;
 
 use std::time::{Duration, Instant};
 
 use admin_support::{OPERATOR, VIEWER, error_code, start, versions};
 use backend::{Backend, Scratch};
-use schema_diff::runner::lock::{POSTGRES_LOCK_KEY, mysql_lock_name};
-use sea_orm::sqlx;
-use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
 use serde_json::json;
-
-/// The migration lock held as a CLI run holds it.
-enum Holder {
-    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
-    MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
-    Sqlite(sea_orm::DatabaseTransaction),
-}
-
-async fn hold_lock(scratch: &Scratch) -> Holder {
-    match scratch.backend {
-        Backend::Postgres => {
-            let mut conn = scratch
-                .db
-                .get_postgres_connection_pool()
-                .acquire()
-                .await
-                .expect("connection");
-            sqlx::query("SELECT pg_advisory_lock($1)")
-                .bind(POSTGRES_LOCK_KEY)
-                .execute(&mut *conn)
-                .await
-                .expect("lock");
-            Holder::Postgres(conn)
-        }
-        Backend::MySql => {
-            let mut conn = scratch
-                .db
-                .get_mysql_connection_pool()
-                .acquire()
-                .await
-                .expect("connection");
-            let database: String = sqlx::query_scalar("SELECT DATABASE()")
-                .fetch_one(&mut *conn)
-                .await
-                .expect("database");
-            let got: i64 = sqlx::query_scalar("SELECT CAST(GET_LOCK(?, 0) AS SIGNED)")
-                .bind(mysql_lock_name(&database))
-                .fetch_one(&mut *conn)
-                .await
-                .expect("lock");
-            assert_eq!(got, 1);
-            Holder::MySql(conn)
-        }
-        Backend::Sqlite => Holder::Sqlite(
-            scratch
-                .db
-                .begin_with_options(TransactionOptions {
-                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                    ..Default::default()
-                })
-                .await
-                .expect("BEGIN IMMEDIATE"),
-        ),
-    }
-}
-
-async fn release(holder: Holder) {
-    match holder {
-        Holder::Postgres(conn) => conn.close().await.expect("close"),
-        Holder::MySql(conn) => conn.close().await.expect("close"),
-        Holder::Sqlite(txn) => txn.rollback().await.expect("rollback"),
-    }
-}
+use tests::migration_lock::HeldLock;
 
 /// While an API upgrade waits for the migration lock a CLI run holds, a second
 /// operation gets 409 `operation_in_progress`; the waiting one ends with
@@ -89,7 +23,7 @@ async fn one_operation_at_a_time(backend: Backend) {
         return;
     };
     let server = start(&scratch, 1000, 3).await;
-    let holder = hold_lock(&scratch).await;
+    let holder = HeldLock::take(&scratch).await;
     let started = server
         .post("/api/upgrade", OPERATOR, json!({ "wait": false }))
         .await;
@@ -114,7 +48,7 @@ async fn one_operation_at_a_time(backend: Backend) {
     };
     assert_eq!(operation["state"], "failed", "{operation}");
     assert_eq!(operation["error"]["code"], "migration_locked");
-    release(holder).await;
+    holder.release().await;
     let upgrade = server.post("/api/upgrade", OPERATOR, json!({})).await;
     assert_eq!(upgrade.status, 200, "{}", upgrade.json);
     assert_eq!(upgrade.json["applied"], json!(versions()));
@@ -162,7 +96,7 @@ async fn backup_waits_for_the_lock(backend: Backend) {
         return;
     };
     let server = start(&scratch, 1000, 1).await;
-    let holder = hold_lock(&scratch).await;
+    let holder = HeldLock::take(&scratch).await;
     let started = Instant::now();
     let refused = server.post("/api/backup", OPERATOR, json!({})).await;
     let waited = started.elapsed();
@@ -171,7 +105,7 @@ async fn backup_waits_for_the_lock(backend: Backend) {
     assert!(waited >= Duration::from_millis(900), "{waited:?}");
     let listed = server.get("/api/backups", VIEWER).await;
     assert_eq!(listed["backups"], json!([]), "{listed}");
-    release(holder).await;
+    holder.release().await;
     let taken = server.post("/api/backup", OPERATOR, json!({})).await;
     assert_eq!(taken.status, 200, "{}", taken.json);
     assert!(

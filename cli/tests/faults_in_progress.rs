@@ -10,64 +10,16 @@
 
 mod support;
 
-#[allow(dead_code)]
-#[path = "../../tests/src/backend.rs"]
-mod backend;
-
-use backend::{Backend, Scratch};
-use schema_diff::runner::lock::{POSTGRES_LOCK_KEY, mysql_lock_name};
 use sea_orm::ConnectionTrait;
-use sea_orm::sqlx;
 use support::{Run, Sandbox, versions};
+use tests::backend::{Backend, Scratch};
+use tests::migration_lock::HeldLock;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime")
-}
-
-enum Holder {
-    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
-    MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
-}
-
-/// Takes the migration lock on a connection of its own, as a run does.
-async fn hold_lock(scratch: &Scratch) -> Holder {
-    match scratch.backend {
-        Backend::Postgres => {
-            let pool = scratch.db.get_postgres_connection_pool();
-            let mut conn = pool.acquire().await.expect("connection");
-            sqlx::query("SELECT pg_advisory_lock($1)")
-                .bind(POSTGRES_LOCK_KEY)
-                .execute(&mut *conn)
-                .await
-                .expect("lock");
-            Holder::Postgres(conn)
-        }
-        _ => {
-            let pool = scratch.db.get_mysql_connection_pool();
-            let mut conn = pool.acquire().await.expect("connection");
-            let database: String = sqlx::query_scalar("SELECT DATABASE()")
-                .fetch_one(&mut *conn)
-                .await
-                .expect("database");
-            let got: i64 = sqlx::query_scalar("SELECT CAST(GET_LOCK(?, 0) AS SIGNED)")
-                .bind(mysql_lock_name(&database))
-                .fetch_one(&mut *conn)
-                .await
-                .expect("lock");
-            assert_eq!(got, 1);
-            Holder::MySql(conn)
-        }
-    }
-}
-
-async fn release(holder: Holder) {
-    match holder {
-        Holder::Postgres(conn) => conn.close().await.expect("close"),
-        Holder::MySql(conn) => conn.close().await.expect("close"),
-    }
 }
 
 #[track_caller]
@@ -112,7 +64,7 @@ fn in_progress_then_failed(backend: Backend) {
             scratch.db.execute_unprepared(&sql).await.expect("sql");
         }
     });
-    let holder = rt.block_on(hold_lock(&scratch));
+    let holder = rt.block_on(HeldLock::take(&scratch));
     let being_applied = format!("migration {head} is being applied (in progress since ");
 
     let text = exit(&run(&["health"]), 2);
@@ -153,7 +105,7 @@ fn in_progress_then_failed(backend: Backend) {
     }
 
     // The run is gone and its row stayed `started`: now it needs repair.
-    rt.block_on(release(holder));
+    rt.block_on(holder.release());
     let text = exit(&run(&["health"]), 1);
     assert!(text.starts_with("status:  error\n"), "{text}");
     assert!(

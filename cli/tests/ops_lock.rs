@@ -5,20 +5,13 @@
 
 mod support;
 
-#[allow(dead_code)]
-#[path = "../../tests/src/backend.rs"]
-mod backend;
-
 use std::sync::Barrier;
 
-use backend::{Backend, Scratch};
 use schema_diff::runner::companion::{self, MigrationState};
-use schema_diff::runner::lock::{POSTGRES_LOCK_KEY, mysql_lock_name};
-use sea_orm::sqlx;
-use sea_orm::{
-    ConnectionTrait, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, Statement};
 use support::{Run, Sandbox, versions};
+use tests::backend::{Backend, Scratch};
+use tests::migration_lock::HeldLock;
 
 const PROCESSES: usize = 8;
 
@@ -118,85 +111,6 @@ fn eight_upgrades_at_once_apply_each_migration_once_mysql() {
     concurrent_upgrades(Backend::MySql);
 }
 
-/// Holds the migration lock as another process would, and returns what the
-/// timeout message must name about the holder.
-enum Holder {
-    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
-    MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
-    Sqlite(sea_orm::DatabaseTransaction),
-}
-
-async fn hold_lock(scratch: &Scratch) -> (Holder, String) {
-    match scratch.backend {
-        Backend::Postgres => {
-            let mut conn = scratch
-                .db
-                .get_postgres_connection_pool()
-                .acquire()
-                .await
-                .expect("connection");
-            let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
-                .fetch_one(&mut *conn)
-                .await
-                .expect("pid");
-            sqlx::query("SELECT pg_advisory_lock($1)")
-                .bind(POSTGRES_LOCK_KEY)
-                .execute(&mut *conn)
-                .await
-                .expect("lock");
-            (
-                Holder::Postgres(conn),
-                format!("PostgreSQL backend pid {pid} ("),
-            )
-        }
-        Backend::MySql => {
-            let mut conn = scratch
-                .db
-                .get_mysql_connection_pool()
-                .acquire()
-                .await
-                .expect("connection");
-            let (id, database): (i64, String) =
-                sqlx::query_as("SELECT CAST(CONNECTION_ID() AS SIGNED), DATABASE()")
-                    .fetch_one(&mut *conn)
-                    .await
-                    .expect("id");
-            let got: i64 = sqlx::query_scalar("SELECT CAST(GET_LOCK(?, 0) AS SIGNED)")
-                .bind(mysql_lock_name(&database))
-                .fetch_one(&mut *conn)
-                .await
-                .expect("lock");
-            assert_eq!(got, 1);
-            (
-                Holder::MySql(conn),
-                format!("MySQL/MariaDB connection {id} (user root"),
-            )
-        }
-        Backend::Sqlite => {
-            let txn = scratch
-                .db
-                .begin_with_options(TransactionOptions {
-                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                    ..Default::default()
-                })
-                .await
-                .expect("BEGIN IMMEDIATE");
-            (
-                Holder::Sqlite(txn),
-                "SQLite cannot say which process".to_owned(),
-            )
-        }
-    }
-}
-
-async fn release(holder: Holder) {
-    match holder {
-        Holder::Postgres(conn) => conn.close().await.expect("close"),
-        Holder::MySql(conn) => conn.close().await.expect("close"),
-        Holder::Sqlite(txn) => txn.rollback().await.expect("rollback"),
-    }
-}
-
 fn held_lock_times_out(backend: Backend) {
     let rt = runtime();
     let Some(scratch) = rt.block_on(Scratch::new(backend, "ops_held")) else {
@@ -204,7 +118,8 @@ fn held_lock_times_out(backend: Backend) {
     };
     let sandbox = Sandbox::new();
     let url = scratch.url.clone();
-    let (holder, named) = rt.block_on(hold_lock(&scratch));
+    let holder = rt.block_on(HeldLock::take(&scratch));
+    let named = holder.named().to_owned();
 
     let started = std::time::Instant::now();
     let run = sandbox.run_raw(&["-u", &url, "upgrade", "--lock-timeout", "1"], &[]);
@@ -226,7 +141,7 @@ fn held_lock_times_out(backend: Backend) {
         ]);
 
     rt.block_on(async {
-        release(holder).await;
+        holder.release().await;
         // Nothing ran while the lock was held.
         let exists = companion::exists(&scratch.db).await.expect("exists");
         assert!(
@@ -284,7 +199,8 @@ fn status_names_the_running_holder(backend: Backend) {
             scratch.db.execute_unprepared(&sql).await.expect("sql");
         }
     });
-    let (holder, named) = rt.block_on(hold_lock(&scratch));
+    let holder = rt.block_on(HeldLock::take(&scratch));
+    let named = holder.named().to_owned();
     let text = sandbox
         .run_raw(&["-u", &url, "status"], &[])
         .ok()
@@ -308,7 +224,7 @@ fn status_names_the_running_holder(backend: Backend) {
         assert!(!text.contains("resolve"), "{text}");
     }
     rt.block_on(async {
-        release(holder).await;
+        holder.release().await;
         scratch.cleanup().await;
     });
 }
@@ -339,7 +255,8 @@ fn backup_waits_for_the_lock(backend: Backend) {
     let sandbox = Sandbox::new();
     let url = scratch.url.clone();
     sandbox.run_raw(&["-u", &url, "upgrade"], &[]).ok();
-    let (holder, named) = rt.block_on(hold_lock(&scratch));
+    let holder = rt.block_on(HeldLock::take(&scratch));
+    let named = holder.named().to_owned();
     let file = sandbox.path().join("held.backup");
     let file_arg = file.to_string_lossy().into_owned();
 
@@ -370,7 +287,7 @@ fn backup_waits_for_the_lock(backend: Backend) {
             &named,
         ]);
 
-    rt.block_on(release(holder));
+    rt.block_on(holder.release());
     let done = sandbox.run_raw(
         &["-u", &url, "backup", "-o", &file_arg, "--lock-timeout", "5"],
         &[],
@@ -393,7 +310,8 @@ fn backup_waits_for_the_lock(backend: Backend) {
         .map(|r| r.try_get_by_index::<String>(0).expect("name"))
         .collect::<Vec<_>>()
     };
-    let (holder, named) = rt.block_on(hold_lock(&scratch));
+    let holder = rt.block_on(HeldLock::take(&scratch));
+    let named = holder.named().to_owned();
     let restore = [
         "-u",
         &url,
@@ -413,7 +331,7 @@ fn backup_waits_for_the_lock(backend: Backend) {
         "{:?}",
         started.elapsed()
     );
-    rt.block_on(release(holder));
+    rt.block_on(holder.release());
     assert_eq!(
         tags(),
         ["after the backup"],

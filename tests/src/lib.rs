@@ -13,6 +13,7 @@ pub mod every_change;
 pub mod hostile;
 pub mod interpreted;
 pub mod kitchen;
+pub mod migration_lock;
 pub mod sample_ddl;
 pub mod spawned;
 
