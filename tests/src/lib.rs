@@ -10,6 +10,7 @@ pub mod child;
 pub mod converge;
 pub mod data;
 pub mod every_change;
+pub mod fixture;
 pub mod hostile;
 pub mod interpreted;
 pub mod kitchen;

@@ -35,14 +35,7 @@ fn rendered() -> String {
 #[test]
 fn the_compiled_fixture_is_the_current_render() {
     let now = rendered();
-    if std::env::var("UPDATE_FIXTURES").is_ok() {
-        std::fs::write(FIXTURE, &now).expect("write fixture");
-    }
-    let on_disk = std::fs::read_to_string(FIXTURE).expect("read fixture");
-    assert!(
-        on_disk == now,
-        "{FIXTURE} is stale: regenerate it with UPDATE_FIXTURES=1 cargo test -p tests --test adoption_backends_module"
-    );
+    tests::fixture::assert_current(FIXTURE, &now, "adoption_backends_module");
 }
 
 #[test]

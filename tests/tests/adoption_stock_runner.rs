@@ -119,14 +119,7 @@ async fn seed(db: &DatabaseConnection) {
 #[test]
 fn the_compiled_fixture_is_the_current_render() {
     let now = rendered();
-    if std::env::var("UPDATE_FIXTURES").is_ok() {
-        std::fs::write(FIXTURE, &now).expect("write fixture");
-    }
-    let on_disk = std::fs::read_to_string(FIXTURE).expect("read fixture");
-    assert!(
-        on_disk == now,
-        "{FIXTURE} is stale: regenerate it with UPDATE_FIXTURES=1 cargo test -p tests --test adoption_stock_runner"
-    );
+    tests::fixture::assert_current(FIXTURE, &now, "adoption_stock_runner");
     // What the test below relies on: a statement runs before the rebuild.
     let index = now.find("create_index").expect("an index is created");
     let rebuild = now.find("rebuild_sqlite_table(").expect("posts is rebuilt");

@@ -20,14 +20,7 @@ const DESCRIPTION: &str = "backfill post slugs";
 #[test]
 fn the_compiled_fixture_is_the_current_template() {
     let now = db_migrate::data_migration_module(DESCRIPTION);
-    if std::env::var("UPDATE_FIXTURES").is_ok() {
-        std::fs::write(FIXTURE, &now).expect("write fixture");
-    }
-    let on_disk = std::fs::read_to_string(FIXTURE).expect("read fixture");
-    assert!(
-        on_disk == now,
-        "{FIXTURE} is stale: regenerate it with UPDATE_FIXTURES=1 cargo test -p tests --test data_migration_module"
-    );
+    tests::fixture::assert_current(FIXTURE, &now, "data_migration_module");
     for needle in [
         "docs/data-migrations.md#expand-backfill-contract",
         "1. expand:",

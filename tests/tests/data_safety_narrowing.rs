@@ -122,28 +122,12 @@ async fn run(backend: Backend, narrow_score: bool) -> bool {
 
 #[tokio::test]
 async fn narrowing_a_string_fails_on_rows_that_do_not_fit_on_every_backend() {
-    let mut skipped = Vec::new();
-    for backend in Backend::ALL {
-        if !run(backend, false).await {
-            skipped.push(backend);
-        }
-    }
-    if !skipped.is_empty() {
-        eprintln!("SKIPPED on {skipped:?}: server unreachable");
-    }
+    tests::backend::for_each_backend(Backend::ALL, |backend| run(backend, false)).await;
 }
 
 #[tokio::test]
 async fn narrowing_an_integer_fails_on_rows_that_do_not_fit_on_every_backend() {
-    let mut skipped = Vec::new();
-    for backend in Backend::ALL {
-        if !run(backend, true).await {
-            skipped.push(backend);
-        }
-    }
-    if !skipped.is_empty() {
-        eprintln!("SKIPPED on {skipped:?}: server unreachable");
-    }
+    tests::backend::for_each_backend(Backend::ALL, |backend| run(backend, true)).await;
 }
 
 /// A smaller decimal scale (or a float to an integer) rounds silently in a cast on
@@ -210,13 +194,5 @@ async fn run_rounding(backend: Backend) -> bool {
 
 #[tokio::test]
 async fn a_smaller_decimal_scale_fails_instead_of_rounding_on_every_backend() {
-    let mut skipped = Vec::new();
-    for backend in Backend::ALL {
-        if !run_rounding(backend).await {
-            skipped.push(backend);
-        }
-    }
-    if !skipped.is_empty() {
-        eprintln!("SKIPPED on {skipped:?}: server unreachable");
-    }
+    tests::backend::for_each_backend(Backend::ALL, run_rounding).await;
 }

@@ -79,13 +79,5 @@ async fn run(backend: Backend) -> bool {
 
 #[tokio::test]
 async fn pending_narrowing_is_counted_before_it_runs() {
-    let mut skipped = Vec::new();
-    for backend in [Backend::Postgres, Backend::MySql] {
-        if !run(backend).await {
-            skipped.push(backend);
-        }
-    }
-    if !skipped.is_empty() {
-        eprintln!("SKIPPED on {skipped:?}: server unreachable");
-    }
+    tests::backend::for_each_backend([Backend::Postgres, Backend::MySql], run).await;
 }

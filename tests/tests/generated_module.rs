@@ -41,14 +41,7 @@ fn the_change_list_covers_every_variant() {
 #[test]
 fn the_compiled_fixture_is_the_current_render() {
     let now = rendered();
-    if std::env::var("UPDATE_FIXTURES").is_ok() {
-        std::fs::write(FIXTURE, &now).expect("write fixture");
-    }
-    let on_disk = std::fs::read_to_string(FIXTURE).expect("read fixture");
-    assert!(
-        on_disk == now,
-        "{FIXTURE} is stale: regenerate it with UPDATE_FIXTURES=1 cargo test -p tests --test generated_module"
-    );
+    tests::fixture::assert_current(FIXTURE, &now, "generated_module");
 }
 
 async fn run_compiled(backend: Backend) -> bool {
@@ -107,13 +100,5 @@ async fn run_compiled(backend: Backend) -> bool {
 
 #[tokio::test]
 async fn the_compiled_module_converges_on_every_backend() {
-    let mut skipped = Vec::new();
-    for backend in Backend::ALL {
-        if !run_compiled(backend).await {
-            skipped.push(backend);
-        }
-    }
-    if !skipped.is_empty() {
-        eprintln!("SKIPPED on {skipped:?}: server unreachable");
-    }
+    tests::backend::for_each_backend(Backend::ALL, run_compiled).await;
 }

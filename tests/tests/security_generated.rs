@@ -30,14 +30,7 @@ fn rendered() -> String {
 #[test]
 fn the_compiled_fixture_is_the_current_render() {
     let now = rendered();
-    if std::env::var("UPDATE_FIXTURES").is_ok() {
-        std::fs::write(FIXTURE, &now).expect("write fixture");
-    }
-    let on_disk = std::fs::read_to_string(FIXTURE).expect("read fixture");
-    assert!(
-        on_disk == now,
-        "{FIXTURE} is stale: regenerate it with UPDATE_FIXTURES=1 cargo test -p tests --test security_generated"
-    );
+    tests::fixture::assert_current(FIXTURE, &now, "security_generated");
 }
 
 #[test]
@@ -103,13 +96,5 @@ async fn run_on(backend: Backend) -> bool {
 
 #[tokio::test]
 async fn the_hostile_module_creates_exactly_its_names_on_every_backend() {
-    let mut skipped = Vec::new();
-    for backend in Backend::ALL {
-        if !run_on(backend).await {
-            skipped.push(backend);
-        }
-    }
-    if !skipped.is_empty() {
-        eprintln!("SKIPPED on {skipped:?}: server unreachable");
-    }
+    tests::backend::for_each_backend(Backend::ALL, run_on).await;
 }
