@@ -15,21 +15,10 @@ use serde_json::Value;
 use support::{Run, Sandbox};
 use tokio::runtime::Runtime;
 
-/// Upgrades, then adds by hand what the entities do not have: a table `legacy`
-/// with 3 rows, an empty table `leftover`, and a column `users.nickname` with a
-/// value in one row.
-fn extra_objects(rt: &Runtime, sandbox: &Sandbox, scratch: &Scratch) {
+/// Upgrades, then adds by hand what the entities do not have and nothing
+/// fills: an empty table `leftover` and a column `users.nickname`.
+fn empty_extras(rt: &Runtime, sandbox: &Sandbox, scratch: &Scratch) {
     sandbox.run_raw(&["-u", &scratch.url, "upgrade"], &[]).ok();
-    exec(
-        rt,
-        scratch,
-        "CREATE TABLE legacy (id integer PRIMARY KEY, note varchar(20))",
-    );
-    exec(
-        rt,
-        scratch,
-        "INSERT INTO legacy (id, note) VALUES (1, 'a'), (2, 'b'), (3, 'c')",
-    );
     exec(
         rt,
         scratch,
@@ -39,6 +28,22 @@ fn extra_objects(rt: &Runtime, sandbox: &Sandbox, scratch: &Scratch) {
         rt,
         scratch,
         "ALTER TABLE users ADD COLUMN nickname varchar(20) NULL",
+    );
+}
+
+/// [`empty_extras`], then rows in what the entities do not have: a table
+/// `legacy` with 3 rows, and a value of `users.nickname` in one row.
+fn extra_objects(rt: &Runtime, sandbox: &Sandbox, scratch: &Scratch) {
+    empty_extras(rt, sandbox, scratch);
+    exec(
+        rt,
+        scratch,
+        "CREATE TABLE legacy (id integer PRIMARY KEY, note varchar(20))",
+    );
+    exec(
+        rt,
+        scratch,
+        "INSERT INTO legacy (id, note) VALUES (1, 'a'), (2, 'b'), (3, 'c')",
     );
     exec(
         rt,
@@ -127,17 +132,7 @@ fn auto_writes_drops_of_empty_tables_and_columns_without_asking() {
     on_every_backend("ds_empty", |rt, scratch| {
         let sandbox = Sandbox::new();
         let dir = sandbox.migration_dir();
-        sandbox.run_raw(&["-u", &scratch.url, "upgrade"], &[]).ok();
-        exec(
-            rt,
-            scratch,
-            "CREATE TABLE leftover (id integer PRIMARY KEY)",
-        );
-        exec(
-            rt,
-            scratch,
-            "ALTER TABLE users ADD COLUMN nickname varchar(20) NULL",
-        );
+        empty_extras(rt, &sandbox, scratch);
         exec(
             rt,
             scratch,
