@@ -1,6 +1,9 @@
 //! Shared support for the end-to-end tests: scratch databases on every backend,
-//! migrations interpreted from a change list, the convergence check, and headless
-//! Chromium for browser tests.
+//! migrations interpreted from a change list, the convergence check, headless
+//! Chromium for browser tests, child processes on both sides ([`child`] for the
+//! binaries in `src/bin/`, [`spawned`] for the tests that run them), the
+//! migration lock held as another run holds it ([`migration_lock`]), and the
+//! freshness check of generated fixtures ([`fixture`]).
 
 pub mod backend;
 pub mod browser;
