@@ -12,6 +12,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use support::{Run, Sandbox, versions};
 use tests::backend::{Backend, Scratch};
 use tests::migration_lock::HeldLock;
+use tests::spawned::history;
 
 const PROCESSES: usize = 8;
 
@@ -20,20 +21,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("runtime")
-}
-
-/// The versions in `seaql_migrations`, oldest first (duplicates included).
-async fn history(db: &sea_orm::DatabaseConnection) -> Vec<String> {
-    let rows = db
-        .query_all_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT version FROM seaql_migrations ORDER BY version",
-        ))
-        .await
-        .expect("read seaql_migrations");
-    rows.iter()
-        .map(|r| r.try_get_by_index::<String>(0).expect("version"))
-        .collect()
 }
 
 fn concurrent_upgrades(backend: Backend) {

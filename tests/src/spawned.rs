@@ -206,8 +206,9 @@ pub async fn has_table(db: &DatabaseConnection, name: &str) -> bool {
         .expect("has_table")
 }
 
-/// The versions in `seaql_migrations`, in order; none when the table does
-/// not exist (on SQLite a killed run's tables vanish with its transaction).
+/// The versions in `seaql_migrations`, in order, duplicates included; none
+/// when the table does not exist (on SQLite a killed run's tables vanish with
+/// its transaction).
 pub async fn history(db: &DatabaseConnection) -> Vec<String> {
     if !has_table(db, "seaql_migrations").await {
         return Vec::new();
