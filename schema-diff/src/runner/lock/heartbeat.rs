@@ -36,7 +36,8 @@ impl Heartbeat {
     /// Starts refreshing the row of the run `token` every `every`. `None` for
     /// a database that is not a file (in memory, which no other process sees,
     /// and whose shared cache would make the beat fail the migration's
-    /// writers instead of waiting), or outside a tokio runtime.
+    /// writers instead of waiting), a connection that is not a sqlx pool, or
+    /// outside a tokio runtime.
     pub(super) async fn start(
         db: &DatabaseConnection,
         token: &str,
@@ -44,6 +45,13 @@ impl Heartbeat {
     ) -> Option<Heartbeat> {
         if !is_file(db).await {
             tracing::debug!("no owner-row heartbeat: the database is not a file");
+            return None;
+        }
+        // A sqlx pool only (`get_sqlite_connection_pool` panics on any other).
+        if !matches!(
+            db.inner,
+            sea_orm::DatabaseConnectionType::SqlxSqlitePoolConnection(_)
+        ) {
             return None;
         }
         let runtime = tokio::runtime::Handle::try_current().ok()?;
