@@ -35,8 +35,9 @@
 //! which also keeps its heartbeat out) is contained: the taker cannot begin
 //! while that write holds the database's write lock; afterwards each Backfill
 //! batch of the old run fails on its compare-and-set checkpoint instead of
-//! applying a batch twice, and the old run's return to its transaction finds
-//! the row no longer its own and stops with `LockLost`.
+//! applying a batch twice, and the old run's check before it records the
+//! migration (or its return to its transaction) finds the row naming another
+//! run and stops with `LockLost`, leaving that run's row alone.
 
 use std::sync::Mutex;
 use std::time::Duration;
