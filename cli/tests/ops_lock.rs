@@ -504,3 +504,70 @@ fn backup_and_restore_wait_for_a_sqlite_data_migration() {
         .ok();
     rt.block_on(scratch.cleanup());
 }
+
+/// SQLite: an owner row of another host (a run in a pod that restarted since)
+/// holds `restore` off while its heartbeat is fresh, and the message says when
+/// it last beat; once the heartbeat is older than the threshold, `restore`
+/// takes the lock.
+#[test]
+fn restore_takes_over_another_hosts_row_once_its_heartbeat_is_old() {
+    let rt = runtime();
+    let scratch = rt
+        .block_on(Scratch::new(Backend::Sqlite, "ops_sqlite_heartbeat"))
+        .expect("SQLite");
+    let sandbox = Sandbox::new();
+    let url = scratch.url.clone();
+    sandbox.run_raw(&["-u", &url, "upgrade"], &[]).ok();
+    let file = sandbox.path().join("before.backup");
+    let file_arg = file.to_string_lossy().into_owned();
+    sandbox
+        .run_raw(&["-u", &url, "backup", "-o", &file_arg], &[])
+        .ok();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let stale = schema_diff::runner::lock::OWNER_STALE_AFTER.as_secs() as i64;
+    let write_row = |heartbeat: i64| {
+        rt.block_on(async {
+            for sql in [
+                "DROP TABLE IF EXISTS db_migrate_lock".to_owned(),
+                "CREATE TABLE db_migrate_lock (id INTEGER NOT NULL PRIMARY KEY, pid BIGINT NOT \
+                 NULL, host VARCHAR(255) NOT NULL, process_start BIGINT NULL, token VARCHAR(64) \
+                 NOT NULL, started_at BIGINT NOT NULL, version VARCHAR(255) NULL, heartbeat_at \
+                 BIGINT NULL)"
+                    .to_owned(),
+                format!(
+                    "INSERT INTO db_migrate_lock VALUES (1, 1, 'pod-0a1b.example', NULL, 't', 0, \
+                     'm20990101_000000_fill', {heartbeat})"
+                ),
+            ] {
+                scratch.db.execute_unprepared(&sql).await.expect("sql");
+            }
+        })
+    };
+    let restore = |timeout: &str| {
+        sandbox.run_raw(
+            &[
+                "-u",
+                &url,
+                "restore",
+                &file_arg,
+                "--force",
+                "--lock-timeout",
+                timeout,
+            ],
+            &[],
+        )
+    };
+    write_row(now - 3);
+    restore("1").error(&[
+        "timed out after 1 s waiting for the migration lock",
+        "on host `pod-0a1b.example`",
+        "last heartbeat",
+        &format!("taken over once it is more than {stale} s old"),
+    ]);
+    write_row(now - stale - 10);
+    restore("5").ok();
+    rt.block_on(scratch.cleanup());
+}

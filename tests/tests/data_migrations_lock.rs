@@ -6,10 +6,13 @@
 //! progress, a backup (`hold_lock`) and a second upgrade wait for it, and the
 //! second upgrade, once the first has finished, has nothing left to run (no
 //! row is updated twice). An owner row whose process is gone is taken over;
-//! one of a live process, or of another host, is not.
+//! one of a live process is not. A row of another host is waited for while its
+//! heartbeat is fresh (or it has none), and taken over once the heartbeat is
+//! older than the threshold; the heartbeat advances while a run is outside its
+//! transaction, and a run whose row was taken over stops with "lock lost".
 
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use schema_diff::runner::{RunError, Runner, UpgradeTarget, hold_lock, lock};
 use sea_orm::{ConnectionTrait, DbErr};
@@ -82,6 +85,9 @@ fn upgrades_and_backups_wait_for_a_data_migration_between_batches() {
         assert_eq!(status.in_progress().count(), 1, "{status:?}");
         assert_eq!(status.needs_repair().count(), 0, "{status:?}");
         assert!(status.data[0].rows_done >= 150, "{status:?}");
+        // Its heartbeat advances (each batch refreshes it).
+        let first = heartbeat(db).await;
+        wait_for_heartbeat_after(db, first, Duration::from_secs(20)).await;
         let health = schema_diff::health::report(status, db.get_database_backend());
         assert_eq!(
             health.error.map(|k| k.as_str()),
@@ -130,18 +136,50 @@ fn upgrades_and_backups_wait_for_a_data_migration_between_batches() {
     rt.block_on(scratch.cleanup());
 }
 
-/// Writes an owner row as a run would, for `pid` on `host`.
+/// Starts the child (`runner` mode at `speed`) and waits for it to print
+/// `line`.
+fn spawn_until(url: &str, speed: &str, line: &str) -> Running {
+    let mut child = Running::start(CHILD, &[url, "runner", speed]);
+    child.wait_for_line(line);
+    child
+}
+
+/// The owner row's heartbeat (the row must exist and have one).
+async fn heartbeat(db: &impl ConnectionTrait) -> i64 {
+    let owner = lock::owner::read(db).await.expect("owner").expect("a row");
+    owner.heartbeat_at.expect("a heartbeat")
+}
+
+/// Polls the owner row until its heartbeat is later than `after`, for up to
+/// `bound`.
+async fn wait_for_heartbeat_after(db: &impl ConnectionTrait, after: i64, bound: Duration) {
+    let deadline = Instant::now() + bound;
+    loop {
+        let now = heartbeat(db).await;
+        if now > after {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the heartbeat stayed at {now} for {bound:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Writes an owner row as a run would, for `pid` on `host`, in a table made
+/// before heartbeats (no `heartbeat_at` column).
 async fn write_owner(db: &impl ConnectionTrait, pid: i64, host: &str, start: Option<i64>) {
+    db.execute_unprepared("DROP TABLE IF EXISTS db_migrate_lock")
+        .await
+        .expect("drop");
     db.execute_unprepared(
-        "CREATE TABLE IF NOT EXISTS db_migrate_lock (id INTEGER NOT NULL PRIMARY KEY, \
+        "CREATE TABLE db_migrate_lock (id INTEGER NOT NULL PRIMARY KEY, \
          pid BIGINT NOT NULL, host VARCHAR(255) NOT NULL, process_start BIGINT NULL, \
          token VARCHAR(64) NOT NULL, started_at BIGINT NOT NULL, version VARCHAR(255) NULL)",
     )
     .await
     .expect("create");
-    db.execute_unprepared("DELETE FROM db_migrate_lock")
-        .await
-        .expect("clear");
     let start = start.map_or("NULL".to_owned(), |s| s.to_string());
     db.execute_unprepared(&format!(
         "INSERT INTO db_migrate_lock VALUES (1, {pid}, '{host}', {start}, 't-1', 0, 'm_data')"
@@ -217,7 +255,8 @@ fn a_stale_owner_row_is_taken_over_and_a_live_one_is_not() {
             .await
             .expect("release");
 
-        // Another host's row cannot be checked: it counts as live.
+        // Another host's row cannot be checked: without a heartbeat (here, a
+        // table made before heartbeats) it counts as live.
         write_owner(db, 1, "another-host.example", None).await;
         let holder = lock_timeout_holder(
             Runner::new(Vec::new())
@@ -361,6 +400,171 @@ fn the_run_commits_before_a_data_migration_and_goes_on_after_it() {
             "{status:?}"
         );
         assert_eq!(lock::owner::read(db).await.expect("owner"), None);
+        scratch.cleanup().await;
+    });
+}
+
+/// Unix time in seconds.
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64
+}
+
+/// Sets the owner row's host and heartbeat, as a run of another host would
+/// have left it.
+async fn move_owner(db: &impl ConnectionTrait, host: &str, heartbeat: Option<i64>) {
+    let beat = heartbeat.map_or("NULL".to_owned(), |b| b.to_string());
+    let done = db
+        .execute_unprepared(&format!(
+            "UPDATE db_migrate_lock SET host = '{host}', heartbeat_at = {beat}"
+        ))
+        .await
+        .expect("update");
+    assert_eq!(done.rows_affected(), 1);
+}
+
+/// A run of another host killed in the middle of a data migration (a replaced
+/// container): its row is waited for while its heartbeat is fresh or absent,
+/// and taken over once the heartbeat is older than the threshold; the data
+/// migration then resumes from its checkpoint and no row is updated twice.
+#[test]
+fn another_hosts_row_is_taken_over_once_its_heartbeat_is_old() {
+    let rt = runtime();
+    let scratch = rt
+        .block_on(Scratch::new(Backend::Sqlite, "data_lock_heartbeat"))
+        .expect("SQLite");
+    rt.block_on(create_items(&scratch.db, ROWS, 500))
+        .expect("items");
+    spawn_until(&scratch.url, "crawl", "BATCH 3").kill();
+    rt.block_on(async {
+        let db = &scratch.db;
+        let host = "pod-7f9c.example";
+        let stale = lock::OWNER_STALE_AFTER.as_secs() as i64;
+        let again =
+            || Runner::new(vec![Box::new(Again)]).with_lock_timeout(Duration::from_millis(700));
+
+        // A fresh heartbeat: waited for, and the message says when it beat
+        // and when it will be taken over.
+        move_owner(db, host, Some(now() - 2)).await;
+        let owner = lock::owner::read(db).await.expect("owner").expect("a row");
+        assert!(!owner.is_stale(), "{owner:?}");
+        let holder = lock_timeout_holder(again().upgrade(db, &UpgradeTarget::Head, |_| {}).await);
+        assert!(holder.contains(host), "{holder}");
+        assert!(holder.contains("last heartbeat"), "{holder}");
+        assert!(
+            holder.contains(&format!("taken over once it is more than {stale} s old")),
+            "{holder}"
+        );
+        let status = Runner::new(Vec::new()).status(db).await.expect("status");
+        assert!(status.lock_holder.is_some_and(|h| h.contains(host)));
+        let holder = lock_timeout_holder(hold_lock(db, Duration::ZERO).await);
+        assert!(holder.contains(host), "{holder}");
+
+        // No heartbeat: the rule without one, live.
+        move_owner(db, host, None).await;
+        let holder = lock_timeout_holder(again().upgrade(db, &UpgradeTarget::Head, |_| {}).await);
+        assert!(
+            holder.contains(host) && !holder.contains("heartbeat"),
+            "{holder}"
+        );
+
+        // Just inside the threshold: still live.
+        move_owner(db, host, Some(now() - stale + 5)).await;
+        lock_timeout_holder(again().upgrade(db, &UpgradeTarget::Head, |_| {}).await);
+        let t = tally(db).await.expect("tally");
+        assert!(t.once > 0 && t.untouched > 0 && t.more == 0, "{t:?}");
+
+        // Older than the threshold: taken over, and the data migration resumes.
+        move_owner(db, host, Some(now() - stale - 5)).await;
+        assert_eq!(lock::holder(db).await.expect("holder"), None);
+        let reports = again()
+            .upgrade(db, &UpgradeTarget::Head, |_| {})
+            .await
+            .expect("taken over");
+        let versions: Vec<String> = reports.into_iter().map(|r| r.version).collect();
+        assert_eq!(versions, [VERSION]);
+        let t = tally(db).await.expect("tally");
+        assert_eq!(
+            (t.once, t.more, t.untouched, t.wrong_total),
+            (ROWS, 0, 0, 0)
+        );
+        assert_eq!(lock::owner::read(db).await.expect("owner"), None);
+        scratch.cleanup().await;
+    });
+}
+
+/// While a data migration runs without batches (nothing refreshes the row but
+/// the background heartbeat), the heartbeat advances past the one written when
+/// the run stepped out; the run ends normally and removes its row.
+#[test]
+fn the_heartbeat_advances_while_a_data_migration_runs_without_batches() {
+    let rt = runtime();
+    let scratch = rt
+        .block_on(Scratch::new(Backend::Sqlite, "data_lock_beat"))
+        .expect("SQLite");
+    rt.block_on(create_items(&scratch.db, 200, 100))
+        .expect("items");
+    let child = spawn_until(&scratch.url, "idle", "IDLE");
+    rt.block_on(async {
+        let db = &scratch.db;
+        let first = heartbeat(db).await;
+        assert!((now() - first).abs() <= 5, "{first}");
+        // Every HEARTBEAT_INTERVAL; the child idles for 8 s (two naps of 4 s)
+        // before its first batch.
+        let bound = lock::HEARTBEAT_INTERVAL + Duration::from_secs(2);
+        wait_for_heartbeat_after(db, first, bound).await;
+    });
+    let (code, _, stderr) = child.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    rt.block_on(async {
+        let db = &scratch.db;
+        let t = tally(db).await.expect("tally");
+        assert_eq!((t.once, t.more, t.untouched), (200, 0, 0), "{t:?}");
+        assert_eq!(lock::owner::read(db).await.expect("owner"), None);
+        scratch.cleanup().await;
+    });
+}
+
+/// The worst case of a take-over of a run that is in fact alive (silent for
+/// longer than the threshold): when the run comes back to its transaction it
+/// finds its row naming another run, stops with "lock lost", and leaves the
+/// other run's row alone.
+#[test]
+fn a_run_whose_row_was_taken_over_stops_with_lock_lost() {
+    let rt = runtime();
+    let scratch = rt
+        .block_on(Scratch::new(Backend::Sqlite, "data_lock_taken"))
+        .expect("SQLite");
+    rt.block_on(create_items(&scratch.db, 200, 100))
+        .expect("items");
+    let child = spawn_until(&scratch.url, "idle", "IDLE");
+    rt.block_on(async {
+        // What a taker of another host leaves: its own row, in one transaction.
+        let done = scratch
+            .db
+            .execute_unprepared(&format!(
+                "UPDATE db_migrate_lock SET token = 't-taker', host = 'pod-taker.example', \
+                 pid = 7, heartbeat_at = {}",
+                now()
+            ))
+            .await
+            .expect("take over");
+        assert_eq!(done.rows_affected(), 1);
+    });
+    let (code, _, stderr) = child.finish();
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the migration lock was lost") && stderr.contains("pod-taker.example"),
+        "{stderr}"
+    );
+    rt.block_on(async {
+        let db = &scratch.db;
+        let owner = lock::owner::read(db).await.expect("owner").expect("a row");
+        assert_eq!(owner.token, "t-taker", "{owner:?}");
+        let t = tally(db).await.expect("tally");
+        assert_eq!(t.more, 0, "{t:?}");
         scratch.cleanup().await;
     });
 }

@@ -165,7 +165,7 @@ where
                     // migration lock with its owner row instead: wait for it too.
                     let (tables, owner) = read_under_lock(target)?;
                     match owner {
-                        Some(owner) if !owner.is_gone() => {
+                        Some(owner) if !owner.is_stale() => {
                             drop(backup);
                             if Instant::now() >= deadline {
                                 return Err(RunError::LockTimeout {
@@ -314,21 +314,22 @@ fn read_under_lock(target: &Path) -> anyhow::Result<(Vec<String>, Option<Owner>)
 
 /// The row of [`OWNER_TABLE`], if there is one.
 fn read_owner(reader: &Connection) -> rusqlite::Result<Option<Owner>> {
-    let sql = format!(
-        "SELECT pid, host, process_start, token, started_at, version FROM {OWNER_TABLE} LIMIT 1"
-    );
+    // Every column: a table made before heartbeats has no `heartbeat_at`.
+    let sql = format!("SELECT * FROM {OWNER_TABLE} LIMIT 1");
     let mut stmt = reader.prepare(&sql)?;
     let mut rows = stmt.query([])?;
     let Some(row) = rows.next()? else {
         return Ok(None);
     };
     Ok(Some(Owner {
-        pid: row.get(0)?,
-        host: row.get(1)?,
-        process_start: row.get(2)?,
-        token: row.get(3)?,
-        started_at: row.get(4)?,
-        version: row.get(5)?,
+        pid: row.get("pid")?,
+        host: row.get("host")?,
+        process_start: row.get("process_start")?,
+        token: row.get("token")?,
+        started_at: row.get("started_at")?,
+        version: row.get("version")?,
+        // Missing or not a number: no heartbeat, the rule without one.
+        heartbeat_at: row.get::<_, Option<i64>>("heartbeat_at").ok().flatten(),
     }))
 }
 

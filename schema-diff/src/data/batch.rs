@@ -370,6 +370,9 @@ impl Backfill {
                 .add(Expr::col(key.clone()).lte(sea_orm::Value::from(&upper))),
         );
         txn.execute(&update).await?;
+        // Last, so that the run's owner row (SQLite, under the runner) is
+        // fresh when the batch commits and releases the write lock.
+        crate::runner::lock::owner::beat_held(txn).await;
         Ok(Some(next))
     }
 

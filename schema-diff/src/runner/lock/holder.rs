@@ -73,7 +73,7 @@ pub async fn holder(db: &DatabaseConnection) -> Result<Option<String>, RunError>
         }
         DbBackend::Sqlite => super::owner::read(db)
             .await?
-            .filter(|row| !row.is_gone())
+            .filter(|row| !row.is_stale())
             .map(|row| row.describe()),
         _ => None,
     })

@@ -19,8 +19,9 @@
 //!   across that gap the lock is the owner row of [`OWNER_TABLE`] (see
 //!   [`owner`]), written before the commit and removed when the run ends. A
 //!   taker of the lock waits while that row's process lives, and takes over
-//!   a row whose process is gone (the interrupted data migration then resumes
-//!   from its checkpoint).
+//!   a row whose process is gone, or, for a row of another host, whose
+//!   heartbeat is older than [`OWNER_STALE_AFTER`] (the interrupted data
+//!   migration then resumes from its checkpoint).
 //!
 //! The PostgreSQL and MySQL lock connections are closed, not returned to the
 //! pool, when the lock is released, so a lock can never stay behind in a pool;
@@ -39,6 +40,7 @@ use sea_orm::{
 use super::RunError;
 
 mod guard;
+mod heartbeat;
 mod holder;
 pub mod owner;
 mod sqlite;
@@ -46,7 +48,7 @@ mod sqlite;
 pub use guard::{LockGuard, hold_lock};
 pub use holder::holder;
 use holder::{describe, mysql_holder, postgres_holder};
-pub use owner::{OWNER_TABLE, Owner};
+pub use owner::{HEARTBEAT_INTERVAL, OWNER_STALE_AFTER, OWNER_TABLE, Owner};
 use sqlite::{restore_pragmas, sqlite};
 
 /// How long `upgrade`, `downgrade`, `resolve` and `stamp` wait for the lock by default.
@@ -156,6 +158,8 @@ pub(super) enum Lock {
         wait_ms: i64,
         started_at: i64,
         owner: Option<(Owner, owner::Held)>,
+        /// Refreshes the owner row's heartbeat while the run is outside.
+        heartbeat: Option<heartbeat::Heartbeat>,
     },
     /// A mock connection: there is nothing to lock.
     Unlocked,
@@ -324,8 +328,10 @@ impl Lock {
                 db: _,
                 busy_timeout_ms,
                 owner,
+                heartbeat,
                 ..
             } => {
+                drop(heartbeat);
                 let in_txn = commit && txn.is_some();
                 let ended = match txn {
                     Some(txn) => {

@@ -10,8 +10,9 @@ use sea_orm::{
 };
 
 use super::Lock;
+use super::heartbeat::Heartbeat;
 use super::holder::sqlite_holder;
-use super::owner::{self, OWNER_TABLE, Owner};
+use super::owner::{self, HEARTBEAT_INTERVAL, OWNER_TABLE, Owner};
 use crate::runner::RunError;
 
 impl Lock {
@@ -39,6 +40,7 @@ impl Lock {
             busy_timeout_ms,
             started_at,
             owner,
+            heartbeat,
             ..
         } = self
         else {
@@ -67,6 +69,9 @@ impl Lock {
         };
         let restored = restore_pragmas(db, *busy_timeout_ms).await;
         committed?;
+        if let Some((row, _)) = owner.as_ref() {
+            *heartbeat = Heartbeat::start(db, &row.token, HEARTBEAT_INTERVAL).await;
+        }
         restored?;
         tracing::info!(
             version,
@@ -85,6 +90,7 @@ impl Lock {
             wait_ms,
             owner,
             busy_timeout_ms,
+            heartbeat,
             ..
         } = self
         else {
@@ -92,6 +98,10 @@ impl Lock {
         };
         if txn.is_some() {
             return Ok(());
+        }
+        // Back under the write lock, the run's own transaction holds the lock.
+        if let Some(beat) = heartbeat.take() {
+            beat.stop().await;
         }
         let begun = begin_immediate(db, *wait_ms).await;
         let open = match begun {
@@ -178,7 +188,7 @@ pub(super) async fn sqlite(db: &DatabaseConnection, timeout: Duration) -> Result
                 restore_pragmas(db, busy_timeout_ms).await.ok();
                 if e.to_string().contains("database is locked") {
                     let holder = match owner::read(db).await {
-                        Ok(Some(row)) if !row.is_gone() => row.describe(),
+                        Ok(Some(row)) if !row.is_stale() => row.describe(),
                         _ => sqlite_holder(db).await,
                     };
                     return Err(RunError::LockTimeout {
@@ -199,10 +209,11 @@ pub(super) async fn sqlite(db: &DatabaseConnection, timeout: Duration) -> Result
         };
         match row {
             None => {}
-            Some(row) if row.is_gone() => {
+            Some(row) if row.is_stale() => {
                 tracing::warn!(
                     holder = %row.describe(),
-                    "taking over the migration lock from a run that is gone"
+                    "taking over the migration lock from a run that is gone (its process \
+                     ended, or its heartbeat stopped)"
                 );
                 if let Err(e) = owner::clear(&txn).await {
                     txn.rollback().await.ok();
@@ -233,6 +244,7 @@ pub(super) async fn sqlite(db: &DatabaseConnection, timeout: Duration) -> Result
             wait_ms,
             started_at: crate::runner::history::now(),
             owner: None,
+            heartbeat: None,
         });
     }
 }
