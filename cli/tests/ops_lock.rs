@@ -404,23 +404,36 @@ fn hold_lock_keeps_upgrades_out_mysql() {
     hold_lock_keeps_upgrades_out(Backend::MySql);
 }
 
+/// A SQLite scratch database brought to head, a sandbox, and the path of a
+/// backup of it taken there (`before.backup`).
+fn sqlite_at_head_with_backup(
+    rt: &tokio::runtime::Runtime,
+    name: &str,
+) -> (Scratch, Sandbox, String) {
+    let scratch = rt
+        .block_on(Scratch::new(Backend::Sqlite, name))
+        .expect("SQLite");
+    let sandbox = Sandbox::new();
+    sandbox.run_raw(&["-u", &scratch.url, "upgrade"], &[]).ok();
+    let file_arg = sandbox
+        .path()
+        .join("before.backup")
+        .to_string_lossy()
+        .into_owned();
+    sandbox
+        .run_raw(&["-u", &scratch.url, "backup", "-o", &file_arg], &[])
+        .ok();
+    (scratch, sandbox, file_arg)
+}
+
 /// SQLite: while a run owns the lock across a data migration (its owner row in
 /// `db_migrate_lock` names a live process of this host), `backup` and
 /// `restore` wait for it and name it; once that process is gone, both go on.
 #[test]
 fn backup_and_restore_wait_for_a_sqlite_data_migration() {
     let rt = runtime();
-    let scratch = rt
-        .block_on(Scratch::new(Backend::Sqlite, "ops_sqlite_owner"))
-        .expect("SQLite");
-    let sandbox = Sandbox::new();
+    let (scratch, sandbox, file_arg) = sqlite_at_head_with_backup(&rt, "ops_sqlite_owner");
     let url = scratch.url.clone();
-    sandbox.run_raw(&["-u", &url, "upgrade"], &[]).ok();
-    let file = sandbox.path().join("before.backup");
-    let file_arg = file.to_string_lossy().into_owned();
-    sandbox
-        .run_raw(&["-u", &url, "backup", "-o", &file_arg], &[])
-        .ok();
 
     let mut running = std::process::Command::new("sleep")
         .arg("60")
@@ -512,17 +525,8 @@ fn backup_and_restore_wait_for_a_sqlite_data_migration() {
 #[test]
 fn restore_takes_over_another_hosts_row_once_its_heartbeat_is_old() {
     let rt = runtime();
-    let scratch = rt
-        .block_on(Scratch::new(Backend::Sqlite, "ops_sqlite_heartbeat"))
-        .expect("SQLite");
-    let sandbox = Sandbox::new();
+    let (scratch, sandbox, file_arg) = sqlite_at_head_with_backup(&rt, "ops_sqlite_heartbeat");
     let url = scratch.url.clone();
-    sandbox.run_raw(&["-u", &url, "upgrade"], &[]).ok();
-    let file = sandbox.path().join("before.backup");
-    let file_arg = file.to_string_lossy().into_owned();
-    sandbox
-        .run_raw(&["-u", &url, "backup", "-o", &file_arg], &[])
-        .ok();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")

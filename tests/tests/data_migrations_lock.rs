@@ -52,6 +52,16 @@ impl MigrationTrait for Again {
     }
 }
 
+/// A SQLite scratch database holding `rows` items (made `batch` at a time).
+fn sqlite_with_items(rt: &tokio::runtime::Runtime, name: &str, rows: i64, batch: i64) -> Scratch {
+    let scratch = rt
+        .block_on(Scratch::new(Backend::Sqlite, name))
+        .expect("SQLite");
+    rt.block_on(create_items(&scratch.db, rows, batch))
+        .expect("items");
+    scratch
+}
+
 fn lock_timeout_holder<T>(result: Result<T, RunError>) -> String {
     match result {
         Err(RunError::LockTimeout { holder, .. }) => holder,
@@ -63,11 +73,7 @@ fn lock_timeout_holder<T>(result: Result<T, RunError>) -> String {
 #[test]
 fn upgrades_and_backups_wait_for_a_data_migration_between_batches() {
     let rt = runtime();
-    let scratch = rt
-        .block_on(Scratch::new(Backend::Sqlite, "data_lock_wait"))
-        .expect("SQLite");
-    rt.block_on(create_items(&scratch.db, ROWS, 500))
-        .expect("items");
+    let scratch = sqlite_with_items(&rt, "data_lock_wait", ROWS, 500);
     let mut child = Running::start(CHILD, &[scratch.url.as_str(), "runner", "crawl"]);
     let pid = child.id();
     child.wait_for_line("BATCH 3");
@@ -432,11 +438,7 @@ async fn move_owner(db: &impl ConnectionTrait, host: &str, heartbeat: Option<i64
 #[test]
 fn another_hosts_row_is_taken_over_once_its_heartbeat_is_old() {
     let rt = runtime();
-    let scratch = rt
-        .block_on(Scratch::new(Backend::Sqlite, "data_lock_heartbeat"))
-        .expect("SQLite");
-    rt.block_on(create_items(&scratch.db, ROWS, 500))
-        .expect("items");
+    let scratch = sqlite_with_items(&rt, "data_lock_heartbeat", ROWS, 500);
     spawn_until(&scratch.url, "crawl", "BATCH 3").kill();
     rt.block_on(async {
         let db = &scratch.db;
@@ -501,11 +503,7 @@ fn another_hosts_row_is_taken_over_once_its_heartbeat_is_old() {
 #[test]
 fn the_heartbeat_advances_while_a_data_migration_runs_without_batches() {
     let rt = runtime();
-    let scratch = rt
-        .block_on(Scratch::new(Backend::Sqlite, "data_lock_beat"))
-        .expect("SQLite");
-    rt.block_on(create_items(&scratch.db, 200, 100))
-        .expect("items");
+    let scratch = sqlite_with_items(&rt, "data_lock_beat", 200, 100);
     let child = spawn_until(&scratch.url, "idle", "IDLE");
     rt.block_on(async {
         let db = &scratch.db;
@@ -534,11 +532,7 @@ fn the_heartbeat_advances_while_a_data_migration_runs_without_batches() {
 #[test]
 fn a_run_whose_row_was_taken_over_stops_with_lock_lost() {
     let rt = runtime();
-    let scratch = rt
-        .block_on(Scratch::new(Backend::Sqlite, "data_lock_taken"))
-        .expect("SQLite");
-    rt.block_on(create_items(&scratch.db, 200, 100))
-        .expect("items");
+    let scratch = sqlite_with_items(&rt, "data_lock_taken", 200, 100);
     let child = spawn_until(&scratch.url, "idle", "IDLE");
     rt.block_on(async {
         // What a taker of another host leaves: its own row, in one transaction.
