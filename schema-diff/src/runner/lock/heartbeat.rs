@@ -93,11 +93,6 @@ impl Heartbeat {
         });
         Some(Heartbeat(task))
     }
-
-    /// Stops the task (a beat in flight is rolled back).
-    pub(super) async fn stop(self) {
-        self.0.abort();
-    }
 }
 
 /// One beat: `heartbeat_at = now` for the row of `token`, in a short

@@ -255,23 +255,11 @@ impl Lock {
                 owner: Some((owner, _)),
                 ..
             } => {
-                let read = match txn {
-                    Some(txn) => owner::read(txn).await,
-                    None => owner::read(db).await,
-                };
-                match read {
-                    Ok(Some(row)) if row.token == owner.token => Ok(true),
-                    Ok(Some(row)) => {
-                        return Err(format!(
-                            "its owner row in {OWNER_TABLE} now names {}",
-                            row.describe()
-                        ));
-                    }
-                    Ok(None) => {
-                        return Err(format!("its owner row in {OWNER_TABLE} is gone"));
-                    }
-                    Err(e) => return Err(format!("its owner row cannot be read: {e}")),
+                match txn {
+                    Some(txn) => sqlite::still_owned(txn, &owner.token).await?,
+                    None => sqlite::still_owned(db, &owner.token).await?,
                 }
+                Ok(true)
             }
             Lock::Sqlite { .. } | Lock::Unlocked => Ok(true),
         };

@@ -5,8 +5,7 @@
 use std::time::{Duration, Instant};
 
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, Statement,
 };
 
 use super::Lock;
@@ -100,9 +99,7 @@ impl Lock {
             return Ok(());
         }
         // Back under the write lock, the run's own transaction holds the lock.
-        if let Some(beat) = heartbeat.take() {
-            beat.stop().await;
-        }
+        drop(heartbeat.take());
         let begun = begin_immediate(db, *wait_ms).await;
         let open = match begun {
             Ok(open) => open,
@@ -111,16 +108,9 @@ impl Lock {
                 return Err(e.into());
             }
         };
-        let mine = match (owner::read(&open).await, owner.as_ref()) {
-            (Ok(Some(row)), Some((me, _))) if row.token == me.token => Ok(()),
-            (Ok(row), _) => Err(format!(
-                "its owner row in {OWNER_TABLE} {}",
-                row.map_or("is gone".to_owned(), |r| format!(
-                    "now names {}",
-                    r.describe()
-                ))
-            )),
-            (Err(e), _) => Err(format!("its owner row cannot be read: {e}")),
+        let mine = match owner.as_ref() {
+            Some((me, _)) => still_owned(&open, &me.token).await,
+            None => Err(format!("its owner row in {OWNER_TABLE} is gone")),
         };
         *txn = Some(open);
         mine.map_err(|cause| RunError::LockLost {
@@ -130,6 +120,20 @@ impl Lock {
                      run is in progress (`db-migrate status` names the lock's holder)"
                 .into(),
         })
+    }
+}
+
+/// `Ok` when the owner row of `db` still names the run `token`; otherwise why
+/// not, for [`RunError::LockLost`].
+pub(super) async fn still_owned(db: &impl ConnectionTrait, token: &str) -> Result<(), String> {
+    match owner::read(db).await {
+        Ok(Some(row)) if row.token == token => Ok(()),
+        Ok(Some(row)) => Err(format!(
+            "its owner row in {OWNER_TABLE} now names {}",
+            row.describe()
+        )),
+        Ok(None) => Err(format!("its owner row in {OWNER_TABLE} is gone")),
+        Err(e) => Err(format!("its owner row cannot be read: {e}")),
     }
 }
 
@@ -144,11 +148,7 @@ pub(super) async fn begin_immediate(
     db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
     db.execute_unprepared(&format!("PRAGMA busy_timeout = {wait_ms}"))
         .await?;
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
+    crate::runner::begin_write(db).await
 }
 
 /// SQLite's connection settings outside the lock: foreign keys on, the
