@@ -71,21 +71,27 @@ where
     // Created 0600, and removed when dropped: also when the command's future is
     // dropped on SIGINT/SIGTERM while the blocking part still runs (it keeps
     // reading the unlinked file; an interrupted backup commits nothing or all).
-    let mut tmp = tempfile::Builder::new()
+    let tmp = tempfile::Builder::new()
         .prefix(".dbm-restore-")
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in `{}`", dir.display()))?;
-    let mut source =
-        std::fs::File::open(file).with_context(|| format!("cannot open `{}`", file.display()))?;
-    std::io::copy(&mut source, tmp.as_file_mut())
-        .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot copy `{}`", file.display()))?;
+    let mut copy_file = tmp
+        .as_file()
+        .try_clone()
+        .with_context(|| format!("cannot open `{}`", tmp.path().display()))?;
     let (file, target, copy) = (file.to_owned(), target.to_owned(), tmp.path().to_owned());
     // Set when this future is dropped (SIGINT/SIGTERM): the blocking part then
     // stops at its next check and commits nothing.
     let stop = StopOnDrop(Arc::new(AtomicBool::new(false)));
     let stopped = Arc::clone(&stop.0);
     let replaced = tokio::task::spawn_blocking(move || {
+        // The whole backup is read and written here, off the async runtime.
+        let mut source = std::fs::File::open(&file)
+            .with_context(|| format!("cannot open `{}`", file.display()))?;
+        std::io::copy(&mut source, &mut copy_file)
+            .and_then(|_| copy_file.sync_all())
+            .with_context(|| format!("cannot copy `{}`", file.display()))?;
+        drop(copy_file);
         let stopped = || stopped.load(Ordering::Relaxed);
         restore_blocking(&file, &copy, &target, lock_timeout, &stopped, allow)
     })
